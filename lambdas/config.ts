@@ -1,0 +1,156 @@
+/**
+ * Environment → typed configuration, validated once at cold start.
+ *
+ * Each function reads only the sections it needs (the authorizer has no table, the login function has
+ * no WebSocket callback URL), so configuration comes in sections. Every loader collects all problems
+ * before throwing, so one failed cold start shows everything that is wrong.
+ */
+import { ConfigurationError } from './core/errors.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects problems while reading variables, then throws them together. */
+class EnvReader {
+  private readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  required(name: string): string {
+    const value = this.env[name]?.trim();
+    if (!value) {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    return value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  list(name: string): string[] {
+    return (this.optional(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  done<T>(value: T): T {
+    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
+    return value;
+  }
+}
+
+/** Where connections and rooms are stored. */
+export interface StoreConfig {
+  readonly tableName: string;
+  /** Seconds a connection's rows live before DynamoDB TTL may remove them; at least API Gateway's 2 h maximum. */
+  readonly connectionTtlSeconds: number;
+}
+
+export function loadStoreConfig(env: Env = process.env): StoreConfig {
+  const reader = new EnvReader(env);
+  return reader.done({
+    tableName: reader.required('TABLE_NAME'),
+    connectionTtlSeconds: reader.integer('CONNECTION_TTL_SECONDS', 3 * 3600, 2 * 3600, 7 * 24 * 3600),
+  });
+}
+
+/** How handlers reach connected clients. */
+export interface GatewayConfig {
+  /** The stage's @connections endpoint: https://{apiId}.execute-api.{region}.amazonaws.com/{stage}. */
+  readonly callbackUrl: string;
+}
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const reader = new EnvReader(env);
+  const callbackUrl = reader.required('CALLBACK_URL');
+  if (callbackUrl && !/^https?:\/\//.test(callbackUrl)) {
+    reader.problem(`CALLBACK_URL must be an http(s) URL, got "${callbackUrl}"`);
+  }
+  return reader.done({ callbackUrl });
+}
+
+/** Which issuer the authorizer trusts. */
+export type TokenIssuerConfig =
+  | {
+      readonly kind: 'cognito';
+      readonly userPoolId: string;
+      readonly clientId: string;
+    }
+  | {
+      readonly kind: 'oidc';
+      readonly issuer: string;
+      /** Accepted `aud` values. */
+      readonly audience: readonly string[];
+      /** @default `${issuer}/.well-known/jwks.json` */
+      readonly jwksUri: string;
+      /** When set, the token's `token_use` claim must equal it (e.g. `access`). */
+      readonly tokenUse?: string;
+    };
+
+export interface AuthConfig {
+  readonly issuer: TokenIssuerConfig;
+}
+
+export function loadAuthConfig(env: Env = process.env): AuthConfig {
+  const reader = new EnvReader(env);
+  const kind = reader.oneOf('AUTH_MODE', ['cognito', 'oidc'] as const, 'cognito');
+  if (kind === 'cognito') {
+    return reader.done({
+      issuer: {
+        kind,
+        userPoolId: reader.required('COGNITO_USER_POOL_ID'),
+        clientId: reader.required('COGNITO_CLIENT_ID'),
+      },
+    });
+  }
+  const issuer = reader.required('OIDC_ISSUER');
+  const audience = reader.list('OIDC_AUDIENCE');
+  if (audience.length === 0) reader.problem('OIDC_AUDIENCE is required (comma-separated accepted audiences)');
+  const tokenUse = reader.optional('OIDC_TOKEN_USE');
+  return reader.done({
+    issuer: {
+      kind,
+      issuer,
+      audience,
+      jwksUri: reader.optional('OIDC_JWKS_URI') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+      ...(tokenUse ? { tokenUse } : {}),
+    },
+  });
+}
+
+/** The Cognito app client the login and refresh functions call. */
+export interface LoginConfig {
+  readonly userPoolClientId: string;
+}
+
+export function loadLoginConfig(env: Env = process.env): LoginConfig {
+  const reader = new EnvReader(env);
+  return reader.done({ userPoolClientId: reader.required('COGNITO_CLIENT_ID') });
+}

@@ -1,0 +1,30 @@
+/**
+ * Every `code` an error frame can carry. Clients branch on these; the README lists them with their
+ * meaning. Adding a code is a protocol change: document it there too.
+ */
+export const ErrorCode = {
+  /** The frame starts like JSON (`{` or `[`) but does not parse. */
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  /** The frame is JSON but not an object, or carries a forbidden key such as `__proto__`. */
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  /** The frame exceeds what the server accepts in one message. */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  /** `action` is missing, not a string, or not one Parley knows. */
+  UNKNOWN_ACTION: 'UNKNOWN_ACTION',
+  /** A required field is missing or has the wrong type or form. */
+  INVALID_FIELD: 'INVALID_FIELD',
+  /** A field the action does not define (for example a forged `username`). */
+  UNKNOWN_FIELD: 'UNKNOWN_FIELD',
+  /** `room` does not match the room-name pattern. */
+  INVALID_ROOM: 'INVALID_ROOM',
+  /** `content` is empty or contains control characters. */
+  INVALID_CONTENT: 'INVALID_CONTENT',
+  /** `content` is longer than the documented limit. */
+  CONTENT_TOO_LARGE: 'CONTENT_TOO_LARGE',
+  /** The action needs membership of the room and the connection is not a member. */
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  /** The server failed; the request may or may not have taken effect. */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

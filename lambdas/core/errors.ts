@@ -1,0 +1,20 @@
+/**
+ * Parley's error tree. Expected outcomes (bad input, a gone peer) are values, not throws; these are for
+ * what callers branch on with `instanceof` or what must stop a cold start.
+ */
+export class ParleyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The environment is missing or has invalid settings; lists every problem at once. */
+export class ConfigurationError extends ParleyError {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** A store operation failed in a way the caller cannot recover from (not a condition check). */
+export class StoreError extends ParleyError {}

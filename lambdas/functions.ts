@@ -1,0 +1,58 @@
+/**
+ * The catalogue of Parley's functions: which entry file serves which WebSocket route, HTTP route or
+ * stream. The CDK stack deploys from it and the local stack serves from it, so a route cannot exist in
+ * one and not the other. Plain data: no CDK or SDK imports.
+ */
+export type FunctionName =
+  | 'authorizer'
+  | 'connect'
+  | 'disconnect'
+  | 'default'
+  | 'joinRoom'
+  | 'leaveRoom'
+  | 'sendMessage'
+  | 'connectionEvents'
+  | 'login'
+  | 'refresh';
+
+export interface FunctionDefinition {
+  /** Entry file, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+}
+
+export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
+  authorizer: { entry: 'lambdas/handlers/authorizer.ts', description: 'Verifies the token on $connect' },
+  connect: { entry: 'lambdas/handlers/connect.ts', description: 'Records a new connection' },
+  disconnect: { entry: 'lambdas/handlers/disconnect.ts', description: 'Removes a connection and its memberships' },
+  default: { entry: 'lambdas/handlers/default.ts', description: 'Echoes text; answers pings and unknown actions' },
+  joinRoom: { entry: 'lambdas/handlers/join-room.ts', description: 'Adds the connection to a room' },
+  leaveRoom: { entry: 'lambdas/handlers/leave-room.ts', description: 'Removes the connection from a room' },
+  sendMessage: { entry: 'lambdas/handlers/send-message.ts', description: 'Broadcasts a message to a room' },
+  connectionEvents: {
+    entry: 'lambdas/handlers/connection-events.ts',
+    description: 'Reacts to stored connections (welcome frame) from the table stream',
+  },
+  login: { entry: 'lambdas/handlers/login.ts', description: 'POST /login: username and password to tokens' },
+  refresh: { entry: 'lambdas/handlers/refresh.ts', description: 'POST /refresh: refresh token to a new token' },
+};
+
+/** `$request.body.action` routes. `$connect` alone carries the authorizer. */
+export const webSocketRoutes: Readonly<Record<string, FunctionName>> = {
+  $connect: 'connect',
+  $disconnect: 'disconnect',
+  $default: 'default',
+  joinRoom: 'joinRoom',
+  leaveRoom: 'leaveRoom',
+  sendMessage: 'sendMessage',
+};
+
+export const routeSelectionExpression = '$request.body.action';
+
+/** The query-string parameter the authorizer's identity source names. */
+export const tokenQueryParameter = 'token';
+
+export const httpRoutes: Readonly<Record<string, FunctionName>> = {
+  'POST /login': 'login',
+  'POST /refresh': 'refresh',
+};
