@@ -24,8 +24,14 @@ export interface FunctionDefinition {
 export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
   authorizer: { entry: 'lambdas/handlers/authorizer.ts', description: 'Verifies the token on $connect' },
   connect: { entry: 'lambdas/handlers/connect.ts', description: 'Records a new connection' },
-  disconnect: { entry: 'lambdas/handlers/disconnect.ts', description: 'Removes a connection and its memberships' },
-  default: { entry: 'lambdas/handlers/default.ts', description: 'Echoes text; answers pings and unknown actions' },
+  disconnect: {
+    entry: 'lambdas/handlers/disconnect.ts',
+    description: 'Removes a connection and its memberships',
+  },
+  default: {
+    entry: 'lambdas/handlers/default.ts',
+    description: 'Echoes text; answers pings and unknown actions',
+  },
   joinRoom: { entry: 'lambdas/handlers/join-room.ts', description: 'Adds the connection to a room' },
   leaveRoom: { entry: 'lambdas/handlers/leave-room.ts', description: 'Removes the connection from a room' },
   sendMessage: { entry: 'lambdas/handlers/send-message.ts', description: 'Broadcasts a message to a room' },
@@ -34,7 +40,10 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
     description: 'Reacts to stored connections (welcome frame) from the table stream',
   },
   login: { entry: 'lambdas/handlers/login.ts', description: 'POST /login: username and password to tokens' },
-  refresh: { entry: 'lambdas/handlers/refresh.ts', description: 'POST /refresh: refresh token to a new token' },
+  refresh: {
+    entry: 'lambdas/handlers/refresh.ts',
+    description: 'POST /refresh: refresh token to a new token',
+  },
 };
 
 /** `$request.body.action` routes. `$connect` alone carries the authorizer. */

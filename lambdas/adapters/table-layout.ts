@@ -27,7 +27,10 @@ export const tableLayout = {
       partitionKey: 'userPk',
       sortKey: 'userSk',
       /** Only the attributes the per-user lookups need (keeps the index cheap). */
-      projection: { type: 'INCLUDE', nonKeyAttributes: ['connectionId', 'userId', 'connectedAt', 'tokenExpiresAt'] },
+      projection: {
+        type: 'INCLUDE',
+        nonKeyAttributes: ['connectionId', 'userId', 'connectedAt', 'tokenExpiresAt'],
+      },
     },
   ],
 } as const;
@@ -51,7 +54,10 @@ export const keys = {
   connectionPartition: (connectionId: string) => `CONN#${connectionId}`,
   roomPartition: (room: string) => `ROOM#${room}`,
   roomMember: (room: string, connectionId: string) => ({ pk: `ROOM#${room}`, sk: `CONN#${connectionId}` }),
-  roomOfConnection: (connectionId: string, room: string) => ({ pk: `CONN#${connectionId}`, sk: `ROOM#${room}` }),
+  roomOfConnection: (connectionId: string, room: string) => ({
+    pk: `CONN#${connectionId}`,
+    sk: `ROOM#${room}`,
+  }),
   roomSortKeyPrefix: 'ROOM#',
   connectionSortKey: 'CONNECTION',
 } as const;

@@ -23,6 +23,8 @@ export const ErrorCode = {
   CONTENT_TOO_LARGE: 'CONTENT_TOO_LARGE',
   /** The action needs membership of the room and the connection is not a member. */
   NOT_A_MEMBER: 'NOT_A_MEMBER',
+  /** The connection is not (or no longer) registered; the client should reconnect. */
+  CONNECTION_UNKNOWN: 'CONNECTION_UNKNOWN',
   /** The server failed; the request may or may not have taken effect. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;

@@ -67,7 +67,12 @@ export function welcomeFrame(connectionId: string, identity: Identity, now: numb
   };
 }
 
-export function membershipFrame(type: 'joined' | 'left', room: string, who: Pick<Identity, 'userId' | 'username'>, now: number): MembershipFrame {
+export function membershipFrame(
+  type: 'joined' | 'left',
+  room: string,
+  who: Pick<Identity, 'userId' | 'username'>,
+  now: number,
+): MembershipFrame {
   return { type, room, username: who.username, userId: who.userId, time: iso(now) };
 }
 
@@ -78,7 +83,15 @@ export function messageFrame(
   sender: Pick<Identity, 'userId' | 'username'>,
   now: number,
 ): MessageFrame {
-  return { type: 'message', room, id, content, username: sender.username, userId: sender.userId, time: iso(now) };
+  return {
+    type: 'message',
+    room,
+    id,
+    content,
+    username: sender.username,
+    userId: sender.userId,
+    time: iso(now),
+  };
 }
 
 export function pongFrame(now: number, requestId?: string): PongFrame {

@@ -48,6 +48,7 @@ export function fromAuthorizerContext(context: unknown): Identity | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parsedGroups) || !parsedGroups.every((group) => typeof group === 'string')) return undefined;
+  if (!Array.isArray(parsedGroups) || !parsedGroups.every((group) => typeof group === 'string'))
+    return undefined;
   return { userId, username, groups: parsedGroups, tokenExpiresAt: expiresAt };
 }

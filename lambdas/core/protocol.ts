@@ -18,7 +18,12 @@ export const MAX_REQUEST_ID_LENGTH = 64;
 export type ClientRequest =
   | { readonly action: 'joinRoom'; readonly room: string; readonly requestId?: string }
   | { readonly action: 'leaveRoom'; readonly room: string; readonly requestId?: string }
-  | { readonly action: 'sendMessage'; readonly room: string; readonly content: string; readonly requestId?: string }
+  | {
+      readonly action: 'sendMessage';
+      readonly room: string;
+      readonly content: string;
+      readonly requestId?: string;
+    }
   | { readonly action: 'ping'; readonly requestId?: string };
 
 export type ClientAction = ClientRequest['action'];
@@ -47,12 +52,16 @@ export const CLIENT_ACTIONS = Object.keys(ACTION_FIELDS) as ClientAction[];
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // Tab, line feed and carriage return are text; every other C0 control, DEL and the C1 range are not.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 export function parseClientFrame(body: string | undefined | null): Result<ClientFrame, ProtocolError> {
   const frame = body ?? '';
   if (Buffer.byteLength(frame, 'utf8') > MAX_FRAME_BYTES) {
-    return fail({ code: ErrorCode.MESSAGE_TOO_LARGE, message: `a frame may carry at most ${MAX_FRAME_BYTES} bytes` });
+    return fail({
+      code: ErrorCode.MESSAGE_TOO_LARGE,
+      message: `a frame may carry at most ${MAX_FRAME_BYTES} bytes`,
+    });
   }
   const first = frame.trimStart().charAt(0);
   if (first !== '{' && first !== '[') return ok({ kind: 'text', text: frame });
@@ -73,7 +82,10 @@ export function parseClientFrame(body: string | undefined | null): Result<Client
 /** Validates a parsed JSON value as a request. Exported for property tests and server-side callers. */
 export function parseClientRequest(value: unknown): Result<ClientRequest, ProtocolError> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail({ code: ErrorCode.INVALID_MESSAGE, message: `a request must be a JSON object, got ${describeType(value)}` });
+    return fail({
+      code: ErrorCode.INVALID_MESSAGE,
+      message: `a request must be a JSON object, got ${describeType(value)}`,
+    });
   }
   const forbidden = findForbiddenKey(value);
   if (forbidden !== undefined) {
@@ -103,7 +115,9 @@ export function parseClientRequest(value: unknown): Result<ClientRequest, Protoc
     });
   }
   const known = ACTION_FIELDS[action as ClientAction];
-  const unknown = Object.keys(fields).find((key) => key !== 'action' && key !== 'requestId' && !known.includes(key));
+  const unknown = Object.keys(fields).find(
+    (key) => key !== 'action' && key !== 'requestId' && !known.includes(key),
+  );
   if (unknown !== undefined) {
     return fail({
       code: ErrorCode.UNKNOWN_FIELD,
@@ -129,14 +143,19 @@ export function parseClientRequest(value: unknown): Result<ClientRequest, Protoc
       if (roomProblem) return fail({ ...roomProblem, ...context });
       const contentProblem = checkContent(fields.content);
       if (contentProblem) return fail({ ...contentProblem, ...context });
-      return withContext({ action: 'sendMessage' as const, room: fields.room as string, content: fields.content as string });
+      return withContext({
+        action: 'sendMessage' as const,
+        room: fields.room as string,
+        content: fields.content as string,
+      });
     }
   }
 }
 
 function checkRoom(room: unknown): Pick<ProtocolError, 'code' | 'message'> | undefined {
   if (room === undefined) return { code: ErrorCode.INVALID_FIELD, message: 'room is required' };
-  if (typeof room !== 'string') return { code: ErrorCode.INVALID_FIELD, message: `room must be a string, got ${describeType(room)}` };
+  if (typeof room !== 'string')
+    return { code: ErrorCode.INVALID_FIELD, message: `room must be a string, got ${describeType(room)}` };
   const problem = describeRoomNameProblem(room);
   return problem ? { code: ErrorCode.INVALID_ROOM, message: problem } : undefined;
 }
@@ -144,17 +163,27 @@ function checkRoom(room: unknown): Pick<ProtocolError, 'code' | 'message'> | und
 function checkContent(content: unknown): Pick<ProtocolError, 'code' | 'message'> | undefined {
   if (content === undefined) return { code: ErrorCode.INVALID_FIELD, message: 'content is required' };
   if (typeof content !== 'string') {
-    return { code: ErrorCode.INVALID_FIELD, message: `content must be a string, got ${describeType(content)}` };
+    return {
+      code: ErrorCode.INVALID_FIELD,
+      message: `content must be a string, got ${describeType(content)}`,
+    };
   }
-  if (content.trim().length === 0) return { code: ErrorCode.INVALID_CONTENT, message: 'content must not be empty' };
+  if (content.trim().length === 0)
+    return { code: ErrorCode.INVALID_CONTENT, message: 'content must not be empty' };
   const bytes = Buffer.byteLength(content, 'utf8');
   if (bytes > MAX_CONTENT_BYTES) {
-    return { code: ErrorCode.CONTENT_TOO_LARGE, message: `content may be at most ${MAX_CONTENT_BYTES} bytes of UTF-8, got ${bytes}` };
+    return {
+      code: ErrorCode.CONTENT_TOO_LARGE,
+      message: `content may be at most ${MAX_CONTENT_BYTES} bytes of UTF-8, got ${bytes}`,
+    };
   }
   const control = CONTROL_CHARACTERS.exec(content);
   if (control) {
     const codePoint = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return { code: ErrorCode.INVALID_CONTENT, message: `content must not contain control character U+${codePoint}` };
+    return {
+      code: ErrorCode.INVALID_CONTENT,
+      message: `content must not contain control character U+${codePoint}`,
+    };
   }
   return undefined;
 }

@@ -1,0 +1,66 @@
+/**
+ * Connection lifecycle: open at $connect, close at $disconnect, welcome once established.
+ */
+import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
+import { encodeFrame, welcomeFrame } from './frames.ts';
+import type { Identity } from './identity.ts';
+import type { Clock, ConnectionGateway, ConnectionRecord, ConnectionStore, Logger } from './ports.ts';
+
+export async function openConnection(
+  deps: { readonly connections: ConnectionStore; readonly now: Clock },
+  connectionId: string,
+  identity: Identity,
+): Promise<ConnectionRecord> {
+  const connection: ConnectionRecord = { connectionId, ...identity, connectedAt: deps.now() };
+  await deps.connections.save(connection);
+  return connection;
+}
+
+/** Removes the connection and tells every room it was in that its user left. Safe to run twice. */
+export async function closeConnection(
+  deps: BroadcastDeps & { readonly now: Clock },
+  connectionId: string,
+): Promise<void> {
+  const removed = await deps.connections.remove(connectionId);
+  await announceDepartures(deps, [removed], deps.now);
+}
+
+export interface WelcomeDeps {
+  readonly connections: ConnectionStore;
+  readonly gateway: ConnectionGateway;
+  readonly logger: Logger;
+  readonly now: Clock;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export type WelcomeOutcome = 'delivered' | 'gone' | 'closed-before-welcome';
+
+/**
+ * Backoff for posting the welcome. API Gateway answers 410 to posts made before the $connect
+ * integration has returned (the connection is not established yet), and the table stream can deliver
+ * the new connection within that window, so a 410 is retried while the connection is still stored.
+ */
+export const WELCOME_RETRY_DELAYS_MS = [50, 100, 200, 400, 800, 1600] as const;
+
+/**
+ * Sends the welcome frame to a connection that $connect stored. Posting from inside $connect cannot
+ * work on AWS (410 until the handler returns), so this runs afterwards, driven by the table stream.
+ */
+export async function welcomeConnection(
+  deps: WelcomeDeps,
+  connection: ConnectionRecord,
+): Promise<WelcomeOutcome> {
+  const frame = encodeFrame(welcomeFrame(connection.connectionId, connection, deps.now()));
+  for (let attempt = 0; ; attempt++) {
+    if ((await deps.gateway.post(connection.connectionId, frame)) === 'delivered') return 'delivered';
+    const delay = WELCOME_RETRY_DELAYS_MS[attempt];
+    if (delay === undefined) break;
+    await deps.sleep(delay);
+    // $disconnect already removed it: the client left before it could be welcomed.
+    if (!(await deps.connections.find(connection.connectionId))) return 'closed-before-welcome';
+  }
+  // Still gone after every retry: the client vanished without a $disconnect reaching us.
+  await deps.connections.remove(connection.connectionId);
+  deps.logger.info('connection gone before welcome; removed', { connectionId: connection.connectionId });
+  return 'gone';
+}

@@ -1,0 +1,462 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GoneException,
+  LimitExceededException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
+import { postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
+import { connectionItem, memberItem, roomOfConnectionItem } from '../fixtures/table-items.ts';
+import { alice, bob, messageEvent } from '../fixtures/websocket-events.ts';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const management = mockClient(ApiGatewayManagementApiClient);
+
+const carol = { userId: 'u-carol', username: 'carol', groups: [], tokenExpiresAt: 4_000_000_000 };
+
+let deps: TestDeps;
+const handlers = () => ({
+  defaultRoute: createMessageRouteHandler(new Set(['text', 'ping'] as const), deps),
+  joinRoom: createMessageRouteHandler(new Set(['joinRoom'] as const), deps),
+  leaveRoom: createMessageRouteHandler(new Set(['leaveRoom'] as const), deps),
+  sendMessage: createMessageRouteHandler(new Set(['sendMessage'] as const), deps),
+});
+
+/** Stores alice on conn-a, bob on conn-b, carol on conn-c; room "general" holds a and b. */
+function givenConnectionsAndRoom(
+  members = [memberItem('general', 'conn-a', alice), memberItem('general', 'conn-b', bob)],
+) {
+  dynamo.on(GetCommand).resolves({});
+  dynamo
+    .on(GetCommand, { Key: { pk: 'CONN#conn-a', sk: 'CONNECTION' } })
+    .resolves({ Item: connectionItem('conn-a', alice) });
+  dynamo
+    .on(GetCommand, { Key: { pk: 'CONN#conn-b', sk: 'CONNECTION' } })
+    .resolves({ Item: connectionItem('conn-b', bob) });
+  dynamo
+    .on(GetCommand, { Key: { pk: 'CONN#conn-c', sk: 'CONNECTION' } })
+    .resolves({ Item: connectionItem('conn-c', carol) });
+  for (const member of members) {
+    dynamo
+      .on(GetCommand, { Key: { pk: `ROOM#${member.room}`, sk: `CONN#${member.connectionId}` } })
+      .resolves({ Item: { pk: 'x' } });
+  }
+  dynamo
+    .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
+    .resolves({ Items: members });
+}
+
+function writesTo() {
+  return [
+    ...dynamo.commandCalls(PutCommand),
+    ...dynamo.commandCalls(TransactWriteCommand),
+    ...dynamo.commandCalls(BatchWriteCommand),
+  ];
+}
+
+beforeEach(() => {
+  dynamo.reset();
+  management.reset();
+  management.on(PostToConnectionCommand).resolves({});
+  deps = testDeps();
+});
+
+describe('joinRoom', () => {
+  it('adds the membership in one transaction and tells every member, the joiner included', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const result = await handlers().joinRoom(messageEvent({ action: 'joinRoom', room: 'general' }));
+
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items[0]?.ConditionCheck?.Key).toEqual({ pk: 'CONN#conn-a', sk: 'CONNECTION' });
+    expect(items[1]?.Put?.Item).toMatchObject({
+      pk: 'ROOM#general',
+      sk: 'CONN#conn-a',
+      userId: 'u-alice',
+      username: 'alice',
+    });
+    expect(items[2]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    const posts = postsOf(management);
+    expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
+    for (const post of posts) {
+      expect(post.frame).toEqual({
+        type: 'joined',
+        room: 'general',
+        username: 'alice',
+        userId: 'u-alice',
+        time: '2026-11-29T12:00:00.000Z',
+      });
+    }
+  });
+
+  it('confirms to the caller alone when it is already a member', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+
+    // Act
+    await handlers().joinRoom(messageEvent({ action: 'joinRoom', room: 'general' }));
+
+    // Assess
+    expect(postsOf(management).map((post) => post.to)).toEqual(['conn-a']);
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it.each([
+    [{ action: 'joinRoom', room: 'Foo Bar' }, 'INVALID_ROOM'],
+    [{ action: 'joinRoom', room: 'ROOM#x' }, 'INVALID_ROOM'],
+    [{ action: 'joinRoom', room: 'a'.repeat(65) }, 'INVALID_ROOM'],
+    [{ action: 'joinRoom' }, 'INVALID_FIELD'],
+    [{ action: 'joinRoom', room: 7 }, 'INVALID_FIELD'],
+    [{ action: 'joinRoom', room: 'general', userId: 'u-bob' }, 'UNKNOWN_FIELD'],
+  ])('answers %j with %s and writes nothing', async (body, code) => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().joinRoom(messageEvent(body, { routeKey: 'joinRoom' }));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({ to: 'conn-a', frame: expect.objectContaining({ type: 'error', code }) }),
+    ]);
+    expect(writesTo()).toHaveLength(0);
+  });
+
+  it('tells the caller to reconnect when its connection is no longer stored', async () => {
+    // Prepare
+    dynamo.on(GetCommand).resolves({});
+    management.on(DeleteConnectionCommand).resolves({});
+
+    // Act
+    await handlers().joinRoom(
+      messageEvent({ action: 'joinRoom', room: 'general' }, { connectionId: 'conn-x' }),
+    );
+
+    // Assess
+    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'CONNECTION_UNKNOWN' });
+    expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-x' });
+    expect(writesTo()).toHaveLength(0);
+  });
+});
+
+describe('sendMessage', () => {
+  it('delivers one serialised frame to every member with the sender taken from the stored connection', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().sendMessage(
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'Hello, room!' }),
+    );
+
+    // Assess
+    const posts = postsOf(management);
+    expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
+    expect(posts[0]?.frame).toEqual({
+      type: 'message',
+      room: 'general',
+      id: 'msg-1',
+      content: 'Hello, room!',
+      username: 'alice',
+      userId: 'u-alice',
+      time: '2026-11-29T12:00:00.000Z',
+    });
+    expect(posts[0]?.bytes).toBe(posts[1]?.bytes);
+  });
+
+  it('refuses a sender forged in the body and sends nothing to the room', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().sendMessage(
+      messageEvent({
+        action: 'sendMessage',
+        room: 'general',
+        content: 'hi',
+        username: 'bob',
+        userId: 'u-bob',
+      }),
+    );
+
+    // Assess
+    const posts = postsOf(management);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({
+      to: 'conn-a',
+      frame: { type: 'error', code: 'UNKNOWN_FIELD', action: 'sendMessage' },
+    });
+  });
+
+  it('refuses a non-member and sends nothing to the room', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().sendMessage(
+      messageEvent(
+        { action: 'sendMessage', room: 'general', content: 'let me in', requestId: 'r1' },
+        { connectionId: 'conn-c', identity: carol },
+      ),
+    );
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({
+        to: 'conn-c',
+        frame: expect.objectContaining({ code: 'NOT_A_MEMBER', requestId: 'r1' }),
+      }),
+    ]);
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it.each([
+    [{ action: 'sendMessage', room: 'general', content: '' }, 'INVALID_CONTENT'],
+    [{ action: 'sendMessage', room: 'general', content: 'bell\u0007' }, 'INVALID_CONTENT'],
+    [{ action: 'sendMessage', room: 'general', content: 'x'.repeat(8 * 1024 + 1) }, 'CONTENT_TOO_LARGE'],
+    [{ action: 'sendMessage', room: 'general', content: { text: 'hi' } }, 'INVALID_FIELD'],
+    [{ action: 'sendMessage', room: 'general' }, 'INVALID_FIELD'],
+  ])('answers %j with %s and delivers nothing', async (body, code) => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().sendMessage(messageEvent(body, { routeKey: 'sendMessage' }));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({ to: 'conn-a', frame: expect.objectContaining({ code }) }),
+    ]);
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+  });
+
+  it('deletes the rows of a member that is gone, tells its rooms, and still delivers to the others', async () => {
+    // Prepare
+    givenConnectionsAndRoom([
+      memberItem('general', 'conn-a', alice),
+      memberItem('general', 'conn-b', bob),
+      memberItem('general', 'conn-c', carol),
+    ]);
+    management
+      .on(PostToConnectionCommand, { ConnectionId: 'conn-b' })
+      .rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
+    dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONN#conn-b' } }).resolves({
+      Items: [connectionItem('conn-b', bob), roomOfConnectionItem('conn-b', 'general')],
+    });
+    dynamo.on(BatchWriteCommand).resolves({});
+
+    // Act
+    await handlers().sendMessage(
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'anyone?' }),
+    );
+
+    // Assess
+    expect(dynamo).toHaveReceivedCommandWith(BatchWriteCommand, {
+      RequestItems: {
+        [TABLE]: [
+          { DeleteRequest: { Key: { pk: 'CONN#conn-b', sk: 'CONNECTION' } } },
+          { DeleteRequest: { Key: { pk: 'CONN#conn-b', sk: 'ROOM#general' } } },
+          { DeleteRequest: { Key: { pk: 'ROOM#general', sk: 'CONN#conn-b' } } },
+        ],
+      },
+    });
+    const delivered = postsOf(management).filter((post) => post.to !== 'conn-b');
+    expect(
+      delivered
+        .filter((post) => (post.frame as { type: string }).type === 'message')
+        .map((post) => post.to)
+        .sort(),
+    ).toEqual(['conn-a', 'conn-c']);
+    expect(delivered.filter((post) => (post.frame as { type: string }).type === 'left')).toHaveLength(2);
+  });
+
+  it('reports a throttled post and keeps delivering to the others without deleting anything', async () => {
+    // Prepare
+    givenConnectionsAndRoom([
+      memberItem('general', 'conn-a', alice),
+      memberItem('general', 'conn-b', bob),
+      memberItem('general', 'conn-c', carol),
+    ]);
+    management
+      .on(PostToConnectionCommand, { ConnectionId: 'conn-b' })
+      .rejects(new LimitExceededException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
+
+    // Act
+    const result = await handlers().sendMessage(
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }),
+    );
+
+    // Assess
+    expect(result).toEqual({ statusCode: 200 });
+    expect(
+      postsOf(management)
+        .map((post) => post.to)
+        .sort(),
+    ).toEqual(['conn-a', 'conn-b', 'conn-c']);
+    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
+    const warning = deps.logLines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.message === 'post to connection failed');
+    expect(warning).toMatchObject({ connectionId: 'conn-b', errorName: 'LimitExceededException' });
+  });
+
+  it('reads every page of a large room', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+    dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
+      .resolvesOnce({
+        Items: [memberItem('general', 'conn-a', alice)],
+        LastEvaluatedKey: { pk: 'ROOM#general', sk: 'CONN#conn-a' },
+      })
+      .resolvesOnce({ Items: [memberItem('general', 'conn-b', bob)] });
+
+    // Act
+    await handlers().sendMessage(messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }));
+
+    // Assess
+    expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'ROOM#general',
+      sk: 'CONN#conn-a',
+    });
+    expect(
+      postsOf(management)
+        .map((post) => post.to)
+        .sort(),
+    ).toEqual(['conn-a', 'conn-b']);
+  });
+
+  it('answers INTERNAL_ERROR and 500 when the store fails, without leaking details', async () => {
+    // Prepare
+    dynamo
+      .on(GetCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+
+    // Act
+    const result = await handlers().sendMessage(
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }),
+    );
+
+    // Assess
+    expect(result).toEqual({ statusCode: 500 });
+    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'INTERNAL_ERROR' });
+    expect(deps.logLines.join('\n')).toContain('ProvisionedThroughputExceededException');
+  });
+});
+
+describe('leaveRoom', () => {
+  it('removes both membership items and tells the leaver and the remaining members', async () => {
+    // Prepare
+    givenConnectionsAndRoom([memberItem('general', 'conn-b', bob)]);
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await handlers().leaveRoom(messageEvent({ action: 'leaveRoom', room: 'general' }));
+
+    // Assess
+    const deletes = dynamo
+      .commandCalls(TransactWriteCommand)[0]
+      ?.args[0].input.TransactItems?.map((item) => item.Delete?.Key);
+    expect(deletes).toEqual([
+      { pk: 'ROOM#general', sk: 'CONN#conn-a' },
+      { pk: 'CONN#conn-a', sk: 'ROOM#general' },
+    ]);
+    expect(postsOf(management).map((post) => [post.to, (post.frame as { type: string }).type])).toEqual([
+      ['conn-a', 'left'],
+      ['conn-b', 'left'],
+    ]);
+  });
+
+  it('answers NOT_A_MEMBER to a connection outside the room', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+
+    // Act
+    await handlers().leaveRoom(
+      messageEvent({ action: 'leaveRoom', room: 'general' }, { connectionId: 'conn-c', identity: carol }),
+    );
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({ to: 'conn-c', frame: expect.objectContaining({ code: 'NOT_A_MEMBER' }) }),
+    ]);
+  });
+});
+
+describe('$default', () => {
+  it('echoes plain text attributed to the stored user, as the tutorial does', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().defaultRoute(messageEvent('Hello, server!'));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({ to: 'conn-a', frame: 'User alice (ID: u-alice) sent: Hello, server!' }),
+    ]);
+  });
+
+  it('answers a ping with a pong carrying the request id', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().defaultRoute(messageEvent({ action: 'ping', requestId: 'p-1' }));
+
+    // Assess
+    expect(postsOf(management)[0]?.frame).toEqual({
+      type: 'pong',
+      time: '2026-11-29T12:00:00.000Z',
+      requestId: 'p-1',
+    });
+  });
+
+  it.each([
+    ['{"action":"dance"}', 'UNKNOWN_ACTION'],
+    ['{"room":"general"}', 'UNKNOWN_ACTION'],
+    ['{"action":', 'MALFORMED_JSON'],
+    ['[1,2,3]', 'INVALID_MESSAGE'],
+    ['{"action":"ping","__proto__":{"admin":true}}', 'INVALID_MESSAGE'],
+  ])('answers %s with %s and touches no table', async (body, code) => {
+    // Act
+    await handlers().defaultRoute(messageEvent(body, { routeKey: '$default' }));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({ to: 'conn-a', frame: expect.objectContaining({ type: 'error', code }) }),
+    ]);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+});
