@@ -145,6 +145,46 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   });
 }
 
+/** Limits on what one connection may do. */
+export interface SessionPolicyConfig {
+  /** Per-connection token bucket; undefined when RATE_LIMIT_PER_SECOND is 0 (no limit). */
+  readonly rateLimit: { readonly ratePerSecond: number; readonly burst: number } | undefined;
+}
+
+export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyConfig {
+  const reader = new EnvReader(env);
+  const ratePerSecond = reader.integer('RATE_LIMIT_PER_SECOND', 10, 0, 10_000);
+  const burst = reader.integer('RATE_LIMIT_BURST', Math.max(1, 2 * ratePerSecond), 1, 100_000);
+  return reader.done({ rateLimit: ratePerSecond > 0 ? { ratePerSecond, burst } : undefined });
+}
+
+/** Limits applied when a connection opens. */
+export interface ConnectPolicyConfig {
+  /** Concurrent connections per user across all instances; 0 means no cap. @default 5 */
+  readonly maxConnectionsPerUser: number;
+}
+
+export function loadConnectPolicyConfig(env: Env = process.env): ConnectPolicyConfig {
+  const reader = new EnvReader(env);
+  return reader.done({ maxConnectionsPerUser: reader.integer('MAX_CONNECTIONS_PER_USER', 5, 0, 1000) });
+}
+
+/** When live connections are asked to re-authenticate, and when expired ones are closed. */
+export interface SweepConfig {
+  /** Seconds before token expiry at which `reauth_required` is sent. @default 120 */
+  readonly reauthNoticeSeconds: number;
+  /** Seconds after token expiry before the sweeper closes the connection. @default 30 */
+  readonly reauthGraceSeconds: number;
+}
+
+export function loadSweepConfig(env: Env = process.env): SweepConfig {
+  const reader = new EnvReader(env);
+  return reader.done({
+    reauthNoticeSeconds: reader.integer('REAUTH_NOTICE_SECONDS', 120, 0, 86_400),
+    reauthGraceSeconds: reader.integer('REAUTH_GRACE_SECONDS', 30, 0, 86_400),
+  });
+}
+
 /** The Cognito app client the login and refresh functions call. */
 export interface LoginConfig {
   readonly userPoolClientId: string;

@@ -2,16 +2,28 @@
  * Connections in DynamoDB: one item per connection plus, per room it joined, a connection-side
  * membership item in the same partition, so one Query finds everything a connection owns.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { MAX_CONNECTION_SECONDS } from '../core/connection-limits.ts';
+import type { Identity } from '../core/identity.ts';
 import type { ConnectionRecord, ConnectionStore, RemovedConnection } from '../core/ports.ts';
 import { deleteKeys } from './dynamo-batch.ts';
-import { keys } from './table-layout.ts';
+import { isConditionFailure } from './dynamo-conditions.ts';
+import { DynamoConnectionSlots } from './dynamo-connection-slots.ts';
+import { keys, SWEEP_SHARDS } from './table-layout.ts';
 
 export interface ConnectionItem extends ConnectionRecord {
   readonly pk: string;
   readonly sk: string;
   readonly userPk: string;
   readonly userSk: string;
+  readonly sweepPk: string;
+  readonly sweepSk: string;
   /** DynamoDB TTL, epoch seconds. */
   readonly expiresAt: number;
 }
@@ -24,20 +36,34 @@ export function toConnectionRecord(item: Record<string, unknown>): ConnectionRec
     groups: Array.isArray(item.groups) ? item.groups.map(String) : [],
     tokenExpiresAt: Number(item.tokenExpiresAt),
     connectedAt: Number(item.connectedAt),
+    ...(typeof item.slot === 'number' ? { slot: item.slot } : {}),
   };
 }
 
+/** When the sweeper must look at a connection: its token expires, or API Gateway's 2-hour limit passes. */
+export function sweepTimeOf(connection: Pick<ConnectionRecord, 'tokenExpiresAt' | 'connectedAt'>): number {
+  return Math.min(
+    connection.tokenExpiresAt,
+    Math.floor(connection.connectedAt / 1000) + MAX_CONNECTION_SECONDS,
+  );
+}
+
 export class DynamoConnectionStore implements ConnectionStore {
+  private readonly slots: DynamoConnectionSlots;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.slots = new DynamoConnectionSlots(client, tableName, ttlSeconds);
+  }
 
   async save(connection: ConnectionRecord): Promise<void> {
     const item: ConnectionItem = {
       ...keys.connection(connection.connectionId),
       ...keys.connectionOfUser(connection.userId, connection.connectionId),
+      ...keys.sweep(connection.connectionId, sweepTimeOf(connection)),
       ...connection,
       groups: [...connection.groups],
       expiresAt: Math.floor(connection.connectedAt / 1000) + this.ttlSeconds,
@@ -83,6 +109,82 @@ export class DynamoConnectionStore implements ConnectionStore {
     } while (startKey);
 
     await deleteKeys(this.client, this.tableName, toDelete);
+    if (connection?.slot !== undefined)
+      await this.slots.release(connection.userId, connection.slot, connectionId);
     return { connection, rooms };
+  }
+
+  async updateIdentity(connectionId: string, identity: Identity): Promise<'updated' | 'gone'> {
+    const connection = await this.find(connectionId);
+    if (!connection) return 'gone';
+    const sweep = keys.sweep(
+      connectionId,
+      sweepTimeOf({ ...connection, tokenExpiresAt: identity.tokenExpiresAt }),
+    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.connection(connectionId),
+          UpdateExpression:
+            'SET tokenExpiresAt = :expiresAt, username = :username, groups = :groups, sweepSk = :sweepSk REMOVE reauthNoticeFor',
+          ConditionExpression: 'attribute_exists(pk) AND userId = :userId',
+          ExpressionAttributeValues: {
+            ':expiresAt': identity.tokenExpiresAt,
+            ':username': identity.username,
+            ':groups': [...identity.groups],
+            ':sweepSk': sweep.sweepSk,
+            ':userId': identity.userId,
+          },
+        }),
+      );
+      return 'updated';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  async markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'SET reauthNoticeFor = :expiresAt',
+          // Once per token: a reauth in between changes tokenExpiresAt and the notice is due again later.
+          ConditionExpression:
+            'attribute_exists(pk) AND tokenExpiresAt = :expiresAt AND (attribute_not_exists(reauthNoticeFor) OR reauthNoticeFor <> :expiresAt)',
+          ExpressionAttributeValues: { ':expiresAt': tokenExpiresAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async *due(until: number): AsyncIterable<readonly ConnectionRecord[]> {
+    for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'bySweep',
+            KeyConditionExpression: 'sweepPk = :shard AND sweepSk < :bound',
+            ExpressionAttributeValues: {
+              ':shard': keys.sweepPartition(shard),
+              ':bound': keys.sweepBound(until),
+            },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const connections = (page.Items ?? []).map(toConnectionRecord);
+        if (connections.length > 0) yield connections;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
   }
 }

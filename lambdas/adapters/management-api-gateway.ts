@@ -8,6 +8,7 @@
 import {
   type ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -31,6 +32,16 @@ export class ManagementApiGateway implements ConnectionGateway {
         }),
       );
       return 'delivered';
+    } catch (error) {
+      if (isGoneError(error)) return 'gone';
+      throw error;
+    }
+  }
+
+  async probe(connectionId: string): Promise<'open' | 'gone'> {
+    try {
+      await this.client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      return 'open';
     } catch (error) {
       if (isGoneError(error)) return 'gone';
       throw error;

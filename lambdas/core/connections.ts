@@ -2,18 +2,45 @@
  * Connection lifecycle: open at $connect, close at $disconnect, welcome once established.
  */
 import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
+import { type ConnectionCapDeps, claimConnectionSlot } from './connection-cap.ts';
 import { encodeFrame, welcomeFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
 import type { Clock, ConnectionGateway, ConnectionRecord, ConnectionStore, Logger } from './ports.ts';
 
+export type OpenOutcome =
+  | { readonly kind: 'opened'; readonly connection: ConnectionRecord }
+  | { readonly kind: 'over-cap'; readonly cap: number };
+
+/**
+ * Stores a new connection, first claiming one of its user's slots when `cap` > 0. If storing fails
+ * after the claim, the slot is released so the failure cannot count against the user.
+ */
 export async function openConnection(
-  deps: { readonly connections: ConnectionStore; readonly now: Clock },
+  deps: ConnectionCapDeps,
   connectionId: string,
   identity: Identity,
-): Promise<ConnectionRecord> {
-  const connection: ConnectionRecord = { connectionId, ...identity, connectedAt: deps.now() };
-  await deps.connections.save(connection);
-  return connection;
+  cap: number,
+): Promise<OpenOutcome> {
+  let slot: number | undefined;
+  if (cap > 0) {
+    const claim = await claimConnectionSlot(deps, identity.userId, connectionId, cap);
+    if (claim.kind === 'over-cap') return { kind: 'over-cap', cap };
+    slot = claim.slot;
+  }
+  const connection: ConnectionRecord = {
+    connectionId,
+    ...identity,
+    connectedAt: deps.now(),
+    ...(slot !== undefined ? { slot } : {}),
+  };
+  try {
+    await deps.connections.save(connection);
+  } catch (error) {
+    if (slot !== undefined)
+      await deps.slots.release(identity.userId, slot, connectionId).catch(() => undefined);
+    throw error;
+  }
+  return { kind: 'opened', connection };
 }
 
 /** Removes the connection and tells every room it was in that its user left. Safe to run twice. */

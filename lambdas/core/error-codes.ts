@@ -25,6 +25,14 @@ export const ErrorCode = {
   NOT_A_MEMBER: 'NOT_A_MEMBER',
   /** The connection is not (or no longer) registered; the client should reconnect. */
   CONNECTION_UNKNOWN: 'CONNECTION_UNKNOWN',
+  /** The connection's token has expired; send `reauth` with a fresh token (or reconnect). */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The token offered in `reauth` failed verification; `reason` names the check that failed. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** The token offered in `reauth` belongs to another user; the server closes the connection. */
+  REAUTH_USER_MISMATCH: 'REAUTH_USER_MISMATCH',
+  /** Too many messages on this connection; `retryAfter` (milliseconds) says when the next is admitted. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** The server failed; the request may or may not have taken effect. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;

@@ -48,9 +48,32 @@ export interface ErrorFrame {
   readonly message: string;
   readonly action?: string;
   readonly requestId?: string;
+  readonly retryAfter?: number;
+  readonly reason?: string;
 }
 
-export type ServerFrame = WelcomeFrame | MembershipFrame | MessageFrame | PongFrame | ErrorFrame;
+/** The connection's token now expires later. */
+export interface ReauthenticatedFrame {
+  readonly type: 'reauthenticated';
+  readonly expiresAt: string;
+  readonly requestId?: string;
+}
+
+/** The token expires soon: send `reauth` before `closesAt` or the connection is closed. */
+export interface ReauthRequiredFrame {
+  readonly type: 'reauth_required';
+  readonly expiresAt: string;
+  readonly closesAt: string;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | MembershipFrame
+  | MessageFrame
+  | PongFrame
+  | ErrorFrame
+  | ReauthenticatedFrame
+  | ReauthRequiredFrame;
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
@@ -105,6 +128,24 @@ export function errorFrame(error: ProtocolError): ErrorFrame {
     message: error.message,
     ...(error.action !== undefined ? { action: error.action } : {}),
     ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
+    ...(error.reason !== undefined ? { reason: error.reason } : {}),
+  };
+}
+
+export function reauthenticatedFrame(tokenExpiresAt: number, requestId?: string): ReauthenticatedFrame {
+  return {
+    type: 'reauthenticated',
+    expiresAt: iso(tokenExpiresAt * 1000),
+    ...(requestId !== undefined ? { requestId } : {}),
+  };
+}
+
+export function reauthRequiredFrame(tokenExpiresAt: number, graceSeconds: number): ReauthRequiredFrame {
+  return {
+    type: 'reauth_required',
+    expiresAt: iso(tokenExpiresAt * 1000),
+    closesAt: iso((tokenExpiresAt + graceSeconds) * 1000),
   };
 }
 

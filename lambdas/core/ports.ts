@@ -3,12 +3,16 @@
  * unit tests may implement them in memory. Core functions take them as their first `deps` argument.
  */
 import type { Identity } from './identity.ts';
+import type { RateDecision } from './rate-limit.ts';
+import type { Result } from './result.ts';
 
 /** A live WebSocket connection as stored at `$connect`. */
 export interface ConnectionRecord extends Identity {
   readonly connectionId: string;
   /** Epoch milliseconds. */
   readonly connectedAt: number;
+  /** The per-user connection slot it holds, when a cap is enforced. */
+  readonly slot?: number;
 }
 
 /** One connection's membership of one room. */
@@ -30,8 +34,14 @@ export interface RemovedConnection {
 export interface ConnectionStore {
   save(connection: ConnectionRecord): Promise<void>;
   find(connectionId: string): Promise<ConnectionRecord | undefined>;
-  /** Deletes the connection and every membership it holds. Idempotent: removing twice is harmless. */
+  /** Deletes the connection, every membership it holds and its slot. Idempotent: removing twice is harmless. */
   remove(connectionId: string): Promise<RemovedConnection>;
+  /** Replaces the token-derived identity after a re-authentication of the same user. */
+  updateIdentity(connectionId: string, identity: Identity): Promise<'updated' | 'gone'>;
+  /** Records that the reauth notice for this token expiry was sent; false if it already was (or the token changed). */
+  markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean>;
+  /** Connections whose token expires, or whose 2-hour limit passes, at or before `until` (epoch seconds). */
+  due(until: number): AsyncIterable<readonly ConnectionRecord[]>;
 }
 
 export type JoinOutcome = 'joined' | 'already-member' | 'connection-gone';
@@ -46,12 +56,36 @@ export interface RoomStore {
   members(room: string): AsyncIterable<readonly RoomMembership[]>;
 }
 
+/** Who holds one of a user's connection slots. */
+export interface SlotHolder {
+  readonly slot: number;
+  readonly connectionId: string;
+  /** Epoch milliseconds. */
+  readonly claimedAt: number;
+}
+
+export type SlotClaim =
+  | { readonly kind: 'claimed'; readonly slot: number }
+  | { readonly kind: 'full'; readonly holders: readonly SlotHolder[] };
+
+/**
+ * A user's concurrent-connection slots, numbered 0 … cap − 1. Claiming is a conditional write per slot,
+ * so across every Lambda instance at most `cap` connections of a user hold one.
+ */
+export interface ConnectionSlots {
+  claim(userId: string, connectionId: string, cap: number): Promise<SlotClaim>;
+  /** Frees the slot only if `connectionId` still holds it. */
+  release(userId: string, slot: number, connectionId: string): Promise<void>;
+}
+
 export type PostOutcome = 'delivered' | 'gone';
 
 /** API Gateway's @connections API. */
 export interface ConnectionGateway {
   post(connectionId: string, data: Uint8Array | string): Promise<PostOutcome>;
   disconnect(connectionId: string): Promise<PostOutcome>;
+  /** Asks API Gateway whether the connection is still open (GET @connections/{id}). */
+  probe(connectionId: string): Promise<'open' | 'gone'>;
 }
 
 export interface Logger {
@@ -61,3 +95,13 @@ export interface Logger {
 }
 
 export type Clock = () => number;
+
+/** Admits or refuses one message of a connection (see rate-limit.ts). */
+export interface RateLimiter {
+  consume(connectionId: string): Promise<RateDecision>;
+}
+
+/** Verifies a bearer token and says who it belongs to; `reason` names the failed check, never the token. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Result<Identity, { readonly reason: string }>>;
+}

@@ -14,6 +14,8 @@ export const MAX_CONTENT_BYTES = 8 * 1024;
 /** API Gateway's frame limit; larger frames never reach a handler on AWS, but the parser checks anyway. */
 export const MAX_FRAME_BYTES = 32 * 1024;
 export const MAX_REQUEST_ID_LENGTH = 64;
+/** Tokens longer than this are refused unread, as at the handshake. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
 
 export type ClientRequest =
   | { readonly action: 'joinRoom'; readonly room: string; readonly requestId?: string }
@@ -24,7 +26,8 @@ export type ClientRequest =
       readonly content: string;
       readonly requestId?: string;
     }
-  | { readonly action: 'ping'; readonly requestId?: string };
+  | { readonly action: 'ping'; readonly requestId?: string }
+  | { readonly action: 'reauth'; readonly token: string; readonly requestId?: string };
 
 export type ClientAction = ClientRequest['action'];
 
@@ -38,6 +41,10 @@ export interface ProtocolError {
   /** The action the frame named, when it named one, so clients can match errors to requests. */
   readonly action?: string;
   readonly requestId?: string;
+  /** With RATE_LIMITED: milliseconds until the next message is admitted. */
+  readonly retryAfter?: number;
+  /** With TOKEN_INVALID: the name of the failed check (e.g. JwtExpiredError). */
+  readonly reason?: string;
 }
 
 /** Fields each action accepts; anything else is refused so a forged `username` or `userId` cannot slip by. */
@@ -46,6 +53,7 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, readonly string[]>> = {
   leaveRoom: ['room'],
   sendMessage: ['room', 'content'],
   ping: [],
+  reauth: ['token'],
 };
 
 export const CLIENT_ACTIONS = Object.keys(ACTION_FIELDS) as ClientAction[];
@@ -137,6 +145,24 @@ export function parseClientRequest(value: unknown): Result<ClientRequest, Protoc
       const roomProblem = checkRoom(fields.room);
       if (roomProblem) return fail({ ...roomProblem, ...context });
       return withContext({ action: action as 'joinRoom' | 'leaveRoom', room: fields.room as string });
+    }
+    case 'reauth': {
+      const { token } = fields;
+      if (typeof token !== 'string' || token.length === 0) {
+        return fail({
+          code: ErrorCode.INVALID_FIELD,
+          message: `token must be a non-empty string, got ${describeType(token)}`,
+          ...context,
+        });
+      }
+      if (token.length > MAX_TOKEN_LENGTH) {
+        return fail({
+          code: ErrorCode.INVALID_FIELD,
+          message: `token may be at most ${MAX_TOKEN_LENGTH} characters`,
+          ...context,
+        });
+      }
+      return withContext({ action: 'reauth' as const, token });
     }
     case 'sendMessage': {
       const roomProblem = checkRoom(fields.room);

@@ -1,21 +1,22 @@
 /**
- * `$connect`: the authorizer has already verified the token; this records the connection under the
- * identity it produced. It cannot greet the client: API Gateway answers 410 to posts made before this
- * handler returns, so the welcome frame is sent by the connection-events function once the stored
- * connection reaches the table stream.
+ * `$connect`: the authorizer has already verified the token; this enforces the per-user connection cap
+ * and records the connection under the identity the authorizer produced.
+ *
+ * It cannot greet the client: API Gateway answers 410 to posts made before this handler returns, so the
+ * welcome frame is sent by the connection-events function once the stored connection reaches the table
+ * stream.
  */
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { ConnectionCapDeps } from '../core/connection-cap.ts';
 import { openConnection } from '../core/connections.ts';
 import { describeFailure } from '../core/failure.ts';
 import { fromAuthorizerContext } from '../core/identity.ts';
-import type { Clock, ConnectionStore, Logger } from '../core/ports.ts';
 import { chooseSubprotocol, PARLEY_SUBPROTOCOL } from '../core/subprotocol.ts';
-import { connectionStoreFromEnv, loggerFor } from './wiring.ts';
+import { connectDepsFromEnv, loggerFor } from './wiring.ts';
 
-export interface ConnectDeps {
-  readonly connections: ConnectionStore;
-  readonly logger: Logger;
-  readonly now: Clock;
+export interface ConnectDeps extends ConnectionCapDeps {
+  /** Concurrent connections allowed per user; 0 disables the cap. */
+  readonly maxConnectionsPerUser: number;
 }
 
 export function createConnectHandler(deps: ConnectDeps) {
@@ -38,7 +39,20 @@ export function createConnectHandler(deps: ConnectDeps) {
       return { statusCode: 500 };
     }
     try {
-      await openConnection(deps, connectionId, identity);
+      const opened = await openConnection(deps, connectionId, identity, deps.maxConnectionsPerUser);
+      if (opened.kind === 'over-cap') {
+        deps.logger.info('connection refused: per-user cap', {
+          requestId,
+          userId: identity.userId,
+          cap: opened.cap,
+        });
+        return {
+          statusCode: 429,
+          body: JSON.stringify({
+            message: `Too many connections for this user (limit ${opened.cap}); close one and retry`,
+          }),
+        };
+      }
     } catch (error) {
       deps.logger.error('connection refused: could not store it', {
         requestId,
@@ -54,8 +68,4 @@ export function createConnectHandler(deps: ConnectDeps) {
   };
 }
 
-export const handler = createConnectHandler({
-  connections: connectionStoreFromEnv(),
-  logger: loggerFor('$connect'),
-  now: Date.now,
-});
+export const handler = createConnectHandler(connectDepsFromEnv(loggerFor('$connect')));

@@ -33,6 +33,9 @@ const noConnections: ConnectionStore = {
   save: async () => undefined,
   find: async () => undefined,
   remove: async () => ({ connection: undefined, rooms: [] }),
+  updateIdentity: async () => 'gone',
+  markReauthNotice: async () => false,
+  async *due() {},
 };
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -49,6 +52,7 @@ describe('broadcastToRoom', () => {
         return 'delivered';
       },
       disconnect: async () => 'delivered',
+      probe: async () => 'open',
     };
 
     // Act
@@ -73,6 +77,7 @@ describe('broadcastToRoom', () => {
         return 'delivered';
       },
       disconnect: async () => 'delivered',
+      probe: async () => 'open',
     };
 
     // Act

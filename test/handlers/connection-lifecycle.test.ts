@@ -54,6 +54,9 @@ describe('$connect', () => {
       sk: 'CONNECTION',
       userPk: 'USER#u-alice',
       userSk: 'CONN#conn-a',
+      sweepPk: expect.stringMatching(/^SWEEP#[0-7]$/),
+      // Swept when API Gateway's 2-hour limit passes, which comes before this token's expiry.
+      sweepSk: `${Math.floor(NOW / 1000) + 7200}#conn-a`,
       connectionId: 'conn-a',
       userId: 'u-alice',
       username: 'alice',

@@ -1,0 +1,53 @@
+/**
+ * The per-user concurrent-connection cap, enforced at $connect across every Lambda instance.
+ *
+ * A client that vanished without a $disconnect still holds its slot. When a user is at the cap, the
+ * holders old enough to have finished their own $connect are probed (GET @connections); the gone ones
+ * are removed, which frees their slots, and the claim is tried once more. So a lost $disconnect never
+ * locks a user out: the next connect attempt clears it.
+ */
+import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
+import type { Clock, ConnectionSlots, RemovedConnection } from './ports.ts';
+
+/** Longer than API Gateway's 29 s integration timeout: a younger holder may still be inside its $connect, where a probe answers 410. */
+export const PROBE_MIN_AGE_MS = 30_000;
+
+export interface ConnectionCapDeps extends BroadcastDeps {
+  readonly slots: ConnectionSlots;
+  readonly now: Clock;
+}
+
+export type CapOutcome = { readonly kind: 'claimed'; readonly slot: number } | { readonly kind: 'over-cap' };
+
+export async function claimConnectionSlot(
+  deps: ConnectionCapDeps,
+  userId: string,
+  connectionId: string,
+  cap: number,
+): Promise<CapOutcome> {
+  const first = await deps.slots.claim(userId, connectionId, cap);
+  if (first.kind === 'claimed') return first;
+
+  let freed = 0;
+  const departed: RemovedConnection[] = [];
+  for (const holder of first.holders) {
+    if (holder.connectionId === '') {
+      freed++; // released between our attempt and now
+      continue;
+    }
+    if (deps.now() - holder.claimedAt < PROBE_MIN_AGE_MS) continue;
+    if ((await deps.gateway.probe(holder.connectionId)) === 'open') continue;
+    const removed = await deps.connections.remove(holder.connectionId);
+    // The slot may belong to a connection whose item was never written (its $connect failed after claiming).
+    await deps.slots.release(userId, holder.slot, holder.connectionId);
+    departed.push(removed);
+    freed++;
+  }
+  if (departed.length > 0) {
+    deps.logger.info('freed slots of vanished connections', { userId, count: departed.length });
+    await announceDepartures(deps, departed, deps.now);
+  }
+  if (freed === 0) return { kind: 'over-cap' };
+  const second = await deps.slots.claim(userId, connectionId, cap);
+  return second.kind === 'claimed' ? second : { kind: 'over-cap' };
+}
