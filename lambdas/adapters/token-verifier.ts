@@ -1,0 +1,235 @@
+/**
+ * Verifies access tokens for the authorizer with aws-jwt-verify, the same code path for Cognito on AWS
+ * and for the local identity provider (OIDC mode).
+ *
+ * Before aws-jwt-verify sees a token, Parley refuses what it never needs: tokens over 8 KB, and JWT
+ * headers that point at keys (`jku`, `x5u`, `x5c`, `jwk`) or demand extensions (`crit`).
+ * aws-jwt-verify ignores those headers and only ever uses keys from the configured JWKS URI; refusing
+ * them explicitly keeps that guarantee if the library or the configuration ever changes.
+ *
+ * Create one verifier per Lambda instance (module scope) so its JWKS cache survives warm invocations.
+ */
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import {
+  CognitoJwtInvalidClientIdError,
+  CognitoJwtInvalidGroupError,
+  CognitoJwtInvalidTokenUseError,
+  FetchError,
+  JwkInvalidKtyError,
+  JwkInvalidUseError,
+  JwksNotAvailableInCacheError,
+  JwksValidationError,
+  JwkValidationError,
+  JwtBaseError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidClaimError,
+  JwtInvalidIssuerError,
+  JwtInvalidScopeError,
+  JwtInvalidSignatureAlgorithmError,
+  JwtInvalidSignatureError,
+  JwtNotBeforeError,
+  JwtParseError,
+  JwtWithoutValidKidError,
+  KidNotFoundInJwksError,
+  NonRetryableFetchError,
+  NotSupportedError,
+  ParameterValidationError,
+  WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { TokenIssuerConfig } from '../config.ts';
+import { ConfigurationError } from '../core/errors.ts';
+import type { Identity } from '../core/identity.ts';
+import { fail, type Result } from '../core/result.ts';
+import { type ClaimsRejection, identityFromClaims } from '../core/token-claims.ts';
+import { jwksFetcherFor } from './http-jwks-fetcher.ts';
+
+/** Tokens longer than this are refused before any parsing (API Gateway caps authorizer output at 8 KB too). */
+export const maxTokenBytes = 8192;
+
+/** JOSE header parameters that name or embed keys, or demand extensions; a Parley token never carries them. */
+export const forbiddenHeaderParameters = ['jku', 'x5u', 'x5c', 'jwk', 'crit'] as const;
+
+/** In OIDC mode, a token whose `token_use` differs from the configured one (Cognito mode has its own error). */
+export class JwtInvalidTokenUseError extends JwtInvalidClaimError {}
+
+/**
+ * Why a token was refused: an aws-jwt-verify error class name (`JwtExpiredError`, `KidNotFoundInJwksError`
+ * …), or one of Parley's own checks. `UnexpectedError` is anything that is neither.
+ */
+export type TokenRejectionReason =
+  | 'TokenMissing'
+  | 'TokenTooLarge'
+  | 'TokenHeaderRejected'
+  | ClaimsRejection
+  | VerifierErrorName
+  | 'UnexpectedError';
+
+export interface TokenRejection {
+  readonly reason: TokenRejectionReason;
+  /**
+   * `client` when the token is at fault; `server` when verification could not run (JWKS unreachable or
+   * invalid, a bug). Both deny the connection; `server` is worth an alarm.
+   */
+  readonly fault: 'client' | 'server';
+}
+
+export interface TokenVerifier {
+  verify(token: string | undefined): Promise<Result<Identity, TokenRejection>>;
+  /** Loads a JWKS into the cache with no network (tests, or keys known at start). */
+  cacheJwks(jwks: Jwks): void;
+  /** Downloads the JWKS now rather than on the first verification. */
+  hydrate(): Promise<void>;
+}
+
+export interface TokenVerifierOptions {
+  /**
+   * How the JWKS is downloaded when a `kid` is not cached. Tests pass a stub; the local stack's
+   * http://127.0.0.1 JWKS gets a loopback HTTP fetcher automatically.
+   * @default aws-jwt-verify's HTTPS fetcher, or `LoopbackHttpFetcher` for an http://localhost JWKS URI
+   */
+  readonly fetcher?: Fetcher;
+  /**
+   * Seconds of clock skew tolerated on `exp` and `nbf`.
+   * @default 0
+   */
+  readonly graceSeconds?: number;
+}
+
+/** The parts of aws-jwt-verify's verifiers Parley uses, whichever issuer kind is configured. */
+interface JwtVerifierLike {
+  verify(jwt: string): Promise<JwtPayload>;
+  cacheJwks(jwks: Jwks): void;
+  hydrate(): Promise<void>;
+}
+
+/**
+ * Creates a verifier for the configured issuer. Configuration problems (a malformed user pool id, an
+ * http:// JWKS URI that is not loopback) throw `ConfigurationError` here, at cold start.
+ */
+export function createTokenVerifier(
+  config: TokenIssuerConfig,
+  options: TokenVerifierOptions = {},
+): TokenVerifier {
+  const jwtVerifier = createJwtVerifier(config, options);
+  return {
+    verify: (token) => verifyToken(jwtVerifier, token),
+    cacheJwks: (jwks) => jwtVerifier.cacheJwks(jwks),
+    hydrate: () => jwtVerifier.hydrate(),
+  };
+}
+
+function createJwtVerifier(config: TokenIssuerConfig, options: TokenVerifierOptions): JwtVerifierLike {
+  const graceSeconds = options.graceSeconds ?? 0;
+  try {
+    if (config.kind === 'cognito') {
+      const jwksCache = options.fetcher ? new SimpleJwksCache({ fetcher: options.fetcher }) : undefined;
+      return CognitoJwtVerifier.create(
+        { userPoolId: config.userPoolId, tokenUse: 'access', clientId: config.clientId, graceSeconds },
+        jwksCache ? { jwksCache } : undefined,
+      );
+    }
+    const fetcher = options.fetcher ?? jwksFetcherFor(config.jwksUri);
+    const jwksCache = fetcher ? new SimpleJwksCache({ fetcher }) : undefined;
+    const tokenUse = config.tokenUse;
+    return JwtVerifier.create(
+      {
+        issuer: config.issuer,
+        audience: [...config.audience],
+        jwksUri: config.jwksUri,
+        graceSeconds,
+        ...(tokenUse === undefined
+          ? {}
+          : {
+              customJwtCheck: ({ payload }: { payload: JwtPayload }) => {
+                if (payload.token_use !== tokenUse) {
+                  throw new JwtInvalidTokenUseError(
+                    `token_use must be "${tokenUse}"`,
+                    payload.token_use,
+                    tokenUse,
+                  );
+                }
+              },
+            }),
+      },
+      jwksCache ? { jwksCache } : undefined,
+    );
+  } catch (error) {
+    if (error instanceof ParameterValidationError) {
+      throw new ConfigurationError([`token issuer settings are invalid: ${error.message}`]);
+    }
+    throw error;
+  }
+}
+
+async function verifyToken(
+  jwtVerifier: JwtVerifierLike,
+  token: string | undefined,
+): Promise<Result<Identity, TokenRejection>> {
+  if (token === undefined || token === '') return reject('TokenMissing');
+  // Length first: it is O(1) and a character is at least one byte.
+  if (token.length > maxTokenBytes || Buffer.byteLength(token, 'utf8') > maxTokenBytes)
+    return reject('TokenTooLarge');
+  try {
+    const { header } = decomposeUnverifiedJwt(token);
+    if (forbiddenHeaderParameters.some((name) => Object.hasOwn(header, name)))
+      return reject('TokenHeaderRejected');
+    const payload = await jwtVerifier.verify(token);
+    const identity = identityFromClaims(payload);
+    return identity.success ? identity : reject(identity.error);
+  } catch (error) {
+    return fail(rejectionOf(error));
+  }
+}
+
+function reject(reason: TokenRejectionReason): { readonly success: false; readonly error: TokenRejection } {
+  return fail({ reason, fault: 'client' });
+}
+
+/**
+ * Explicit names rather than `constructor.name`: aws-jwt-verify's errors do not set `name`, and a
+ * minifying bundler would rename the classes. Subclasses come before their parents.
+ */
+const verifierErrors = [
+  [JwtExpiredError, 'JwtExpiredError', 'client'],
+  [JwtNotBeforeError, 'JwtNotBeforeError', 'client'],
+  [JwtInvalidIssuerError, 'JwtInvalidIssuerError', 'client'],
+  [JwtInvalidAudienceError, 'JwtInvalidAudienceError', 'client'],
+  [JwtInvalidScopeError, 'JwtInvalidScopeError', 'client'],
+  [JwtInvalidTokenUseError, 'JwtInvalidTokenUseError', 'client'],
+  [CognitoJwtInvalidTokenUseError, 'CognitoJwtInvalidTokenUseError', 'client'],
+  [CognitoJwtInvalidClientIdError, 'CognitoJwtInvalidClientIdError', 'client'],
+  [CognitoJwtInvalidGroupError, 'CognitoJwtInvalidGroupError', 'client'],
+  [JwtInvalidClaimError, 'JwtInvalidClaimError', 'client'],
+  [JwtInvalidSignatureAlgorithmError, 'JwtInvalidSignatureAlgorithmError', 'client'],
+  [JwtInvalidSignatureError, 'JwtInvalidSignatureError', 'client'],
+  [JwtParseError, 'JwtParseError', 'client'],
+  [JwtWithoutValidKidError, 'JwtWithoutValidKidError', 'client'],
+  [KidNotFoundInJwksError, 'KidNotFoundInJwksError', 'client'],
+  [WaitPeriodNotYetEndedJwkError, 'WaitPeriodNotYetEndedJwkError', 'client'],
+  [JwksNotAvailableInCacheError, 'JwksNotAvailableInCacheError', 'server'],
+  [JwkInvalidUseError, 'JwkInvalidUseError', 'server'],
+  [JwkInvalidKtyError, 'JwkInvalidKtyError', 'server'],
+  [JwksValidationError, 'JwksValidationError', 'server'],
+  [JwkValidationError, 'JwkValidationError', 'server'],
+  [NonRetryableFetchError, 'NonRetryableFetchError', 'server'],
+  [FetchError, 'FetchError', 'server'],
+  // Settings are checked at creation, so at verification time this means the token named an issuer the
+  // verifier does not know (a multi-issuer verifier such as Cognito's cannot even pick a configuration).
+  [ParameterValidationError, 'ParameterValidationError', 'client'],
+  [NotSupportedError, 'NotSupportedError', 'server'],
+  [JwtBaseError, 'JwtBaseError', 'server'],
+] as const;
+
+type VerifierErrorName = (typeof verifierErrors)[number][1];
+
+function rejectionOf(error: unknown): TokenRejection {
+  for (const [errorClass, reason, fault] of verifierErrors) {
+    if (error instanceof errorClass) return { reason, fault };
+  }
+  return { reason: 'UnexpectedError', fault: 'server' };
+}

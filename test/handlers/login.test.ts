@@ -1,0 +1,249 @@
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  InternalErrorException,
+  NotAuthorizedException,
+  PasswordResetRequiredException,
+  TooManyRequestsException,
+  UserNotConfirmedException,
+  UserNotFoundException,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
+import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
+import { createLoginHandler } from '../../lambdas/handlers/login.ts';
+import {
+  base64Encoded,
+  type HttpBody,
+  jsonBody,
+  loginEvent,
+  multipartBody,
+  urlEncodedBody,
+} from '../fixtures/http-events.ts';
+
+const cognito = mockClient(CognitoIdentityProviderClient);
+const clientId = 'parleytestclient0000000000';
+const password = 'correct-horse-battery-staple';
+const tokens = {
+  AccessToken: 'access.jwt.token',
+  RefreshToken: 'refresh-token-1',
+  ExpiresIn: 3600,
+  IdToken: 'id.jwt.token',
+};
+const metadata = { $metadata: { httpStatusCode: 400 } };
+
+let logLines: string[] = [];
+let consoleOutput: string[] = [];
+
+function loginHandler() {
+  const logger = createJsonLogger({ function: 'login' }, (line) => logLines.push(line));
+  const authenticator = new CognitoPasswordAuthenticator({
+    client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
+    clientId,
+    logger,
+  });
+  return createLoginHandler({ authenticator, logger });
+}
+
+beforeEach(() => {
+  cognito.reset();
+  logLines = [];
+  consoleOutput = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      consoleOutput.push(args.map(String).join(' '));
+    });
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const credentials = { username: 'alice', password };
+
+describe('POST /login', () => {
+  it.each<[string, () => Promise<HttpBody> | HttpBody]>([
+    ['JSON', () => jsonBody(credentials)],
+    ['a URL-encoded form', () => urlEncodedBody(credentials)],
+    ['multipart/form-data', () => multipartBody(credentials)],
+    ['base64 JSON', () => base64Encoded(jsonBody(credentials))],
+    ['base64 multipart/form-data', async () => base64Encoded(await multipartBody(credentials))],
+  ])('logs in with %s and returns the tokens, uncached', async (_kind, makeBody) => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+    const handler = loginHandler();
+
+    // Act
+    const response = await handler(loginEvent(await makeBody()));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      token: 'access.jwt.token',
+      refreshToken: 'refresh-token-1',
+      expiresIn: 3600,
+    });
+    expect(response.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'content-type': expect.stringContaining('json'),
+    });
+    expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, {
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: 'alice', PASSWORD: password },
+    });
+  });
+
+  it('answers a wrong password and an unknown user with identical 401s', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand, { AuthParameters: { USERNAME: 'alice', PASSWORD: 'wrong' } })
+      .rejects(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }))
+      .on(InitiateAuthCommand, { AuthParameters: { USERNAME: 'mallory', PASSWORD: 'wrong' } })
+      .rejects(new UserNotFoundException({ message: 'User does not exist.', ...metadata }));
+    const handler = loginHandler();
+
+    // Act
+    const wrongPassword = await handler(loginEvent(jsonBody({ username: 'alice', password: 'wrong' })));
+    const unknownUser = await handler(loginEvent(jsonBody({ username: 'mallory', password: 'wrong' })));
+
+    // Assess
+    expect(wrongPassword.statusCode).toBe(401);
+    expect(wrongPassword.body).toBe(JSON.stringify({ message: 'Invalid username or password' }));
+    expect(unknownUser).toEqual(wrongPassword);
+  });
+
+  it.each([
+    [
+      'PasswordResetRequiredException',
+      () => new PasswordResetRequiredException({ message: 'reset', ...metadata }),
+    ],
+    [
+      'UserNotConfirmedException',
+      () => new UserNotConfirmedException({ message: 'unconfirmed', ...metadata }),
+    ],
+  ])('reports %s as invalid credentials', async (_name, makeError) => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).rejects(makeError());
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Invalid username or password' });
+  });
+
+  it('reports a challenge it cannot complete as invalid credentials', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'session' });
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(logLines.join('\n')).toContain('NEW_PASSWORD_REQUIRED');
+  });
+
+  it('answers throttling with 429', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new TooManyRequestsException({ message: 'slow down', ...metadata }));
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Too many requests; try again later' });
+  });
+
+  it('answers other Cognito failures with a generic 500 and logs only the error name', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new InternalErrorException({ message: `internal failure for ${password}`, $metadata: {} }));
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials), { requestId: 'req-500' }));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Login failed; try again later' });
+    expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', errorName: 'InternalErrorException', requestId: 'req-500' }),
+    );
+  });
+
+  it.each<[string, HttpBody, number, string]>([
+    ['a missing password', jsonBody({ username: 'alice' }), 400, 'password is required'],
+    ['a missing username', urlEncodedBody({ password }), 400, 'username is required'],
+    ['malformed JSON', jsonBody('{'), 400, 'body is not valid JSON'],
+    [
+      'an unsupported media type',
+      { body: 'x', contentType: 'application/octet-stream' },
+      415,
+      'content-type must be',
+    ],
+    ['an oversized body', jsonBody({ ...credentials, pad: 'x'.repeat(20_000) }), 413, 'body must be at most'],
+  ])('answers %s with %i and a message, without calling Cognito', async (_case, body, status, message) => {
+    // Act
+    const response = await loginHandler()(loginEvent(body));
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body ?? '').message).toContain(message);
+    expect(cognito).not.toHaveReceivedCommand(InitiateAuthCommand);
+  });
+
+  it('never logs or echoes the password', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejectsOnce(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }))
+      .rejectsOnce(new InternalErrorException({ message: 'boom', $metadata: {} }))
+      .resolves({ AuthenticationResult: tokens });
+    const handler = loginHandler();
+    const bodies = [
+      jsonBody(credentials),
+      jsonBody(credentials),
+      await multipartBody(credentials),
+      jsonBody({ username: 'not valid', password }),
+      jsonBody({ username: 'alice', password: `${password}${'x'.repeat(300)}` }),
+    ];
+
+    // Act
+    const responses = [];
+    for (const body of bodies) responses.push(await handler(loginEvent(body)));
+
+    // Assess
+    const everything = [
+      ...logLines,
+      ...consoleOutput,
+      ...responses.map((response) => JSON.stringify(response)),
+    ].join('\n');
+    expect(everything).not.toContain(password);
+    expect(logLines.length).toBeGreaterThanOrEqual(bodies.length);
+  });
+
+  it('serves the default handler from COGNITO_CLIENT_ID', async () => {
+    // Prepare
+    vi.stubEnv('COGNITO_CLIENT_ID', 'env-client-id');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.resetModules();
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+    const { handler } = await import('../../lambdas/handlers/login.ts');
+
+    // Act
+    const response = await handler(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, { ClientId: 'env-client-id' });
+  });
+});
