@@ -3,6 +3,8 @@
  * stream. The CDK stack deploys from it and the local stack serves from it, so a route cannot exist in
  * one and not the other. Plain data: no CDK or SDK imports.
  */
+import { keys, tableLayout } from './adapters/table-layout.ts';
+
 export type FunctionName =
   | 'authorizer'
   | 'connect'
@@ -65,3 +67,12 @@ export const httpRoutes: Readonly<Record<string, FunctionName>> = {
   'POST /login': 'login',
   'POST /refresh': 'refresh',
 };
+
+/**
+ * Lambda event-filter pattern of the table-stream consumer (connectionEvents): new connection items
+ * only. The CDK event source mapping and the local stream poller both apply this one object.
+ */
+export const connectionEventsStreamFilter = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { [tableLayout.sortKey]: { S: [keys.connectionSortKey] } } },
+} as const;

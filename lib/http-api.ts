@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { type FunctionName, httpRoutes } from '../lambdas/functions.ts';
+
+export interface ParleyHttpApiProps {
+  /** Every catalogue function; the routes in `httpRoutes` are taken from it. */
+  readonly functions: Readonly<Record<FunctionName, IFunction>>;
+  /**
+   * Browser origins allowed to call the API cross-origin, e.g. `['https://chat.example.com']`.
+   * Tokens travel in JSON bodies, never cookies, so credentials are not allowed.
+   * @default - no CORS: only same-origin pages and non-browser clients
+   */
+  readonly corsAllowedOrigins?: readonly string[];
+  /**
+   * Requests per second and burst for the whole API. This is a global ceiling, not per client: HTTP APIs
+   * cannot take AWS WAF, and Cognito's own lockout is what slows password guessing per account.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: ThrottleSettings;
+}
+
+/** The public HTTP API for tokens: `POST /login` and `POST /refresh`, from the catalogue's `httpRoutes`. */
+export class ParleyHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: ParleyHttpApiProps) {
+    super(scope, id);
+
+    const allowOrigins = props.corsAllowedOrigins ?? [];
+    this.api = new HttpApi(this, 'Api', {
+      // Our own $default stage below carries the throttle; the built-in one cannot.
+      createDefaultStage: false,
+      corsPreflight:
+        allowOrigins.length > 0
+          ? {
+              allowOrigins: [...allowOrigins],
+              allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowHeaders: ['content-type'],
+              allowCredentials: false,
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+    });
+
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+    });
+
+    for (const [routeKey, functionName] of Object.entries(httpRoutes)) {
+      const { method, path } = parseRouteKey(routeKey);
+      this.api.addRoutes({
+        path,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${functionName}Integration`, props.functions[functionName]),
+      });
+    }
+  }
+}
+
+/** `'POST /login'` → `{ method: POST, path: '/login' }`. */
+function parseRouteKey(routeKey: string): { method: HttpMethod; path: string } {
+  const match = /^([A-Z]+) (\/\S*)$/.exec(routeKey);
+  const method = Object.values(HttpMethod).find((candidate) => candidate === match?.[1]);
+  if (!match?.[2] || !method) {
+    throw new Error(`HTTP route key must look like "POST /login" with a known method, got "${routeKey}"`);
+  }
+  return { method, path: match[2] };
+}

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type FunctionName, functions } from '../lambdas/functions.ts';
+
+/** The repository root: catalogue entries and the lock file are relative to it. */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Lets bundled CommonJS dependencies call `require` inside an ES module. Aliased so it cannot clash
+ * with a `createRequire` import that esbuild hoists out of a dependency.
+ */
+export const esmRequireShim =
+  "import { createRequire as topLevelCreateRequire } from 'node:module';const require = topLevelCreateRequire(import.meta.url);";
+
+/**
+ * Sizes that differ from 256 MB / 10 s. Fan-out functions post to every member of a room, so they get
+ * more memory (and with it CPU and network) and API Gateway's full 29 s integration window.
+ */
+const sizes: Partial<Record<FunctionName, { readonly memorySize: number; readonly timeout: Duration }>> = {
+  sendMessage: { memorySize: 512, timeout: Duration.seconds(29) },
+  disconnect: { memorySize: 512, timeout: Duration.seconds(29) },
+  leaveRoom: { memorySize: 512, timeout: Duration.seconds(29) },
+  joinRoom: { memorySize: 512, timeout: Duration.seconds(29) },
+  connectionEvents: { memorySize: 512, timeout: Duration.seconds(30) },
+};
+
+export interface ParleyFunctionProps {
+  /** Which catalogue entry (lambdas/functions.ts) this function deploys. */
+  readonly name: FunctionName;
+  /**
+   * Environment variables, on top of `NODE_OPTIONS=--enable-source-maps`.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Memory in MB. CPU share grows with memory, so this is also the CPU knob.
+   * @default 512 for the functions that fan out to a room, otherwise 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time. API Gateway stops waiting for WebSocket and HTTP integrations after 29 s.
+   * @default 29 s for the functions that fan out to a room (30 s for connectionEvents), otherwise 10 s
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's CloudWatch log group keeps events.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A Parley Lambda function with the house defaults: Node.js 22 on arm64, minified ESM with source
+ * maps, bundled by the local esbuild, and its own log group with a bounded retention.
+ *
+ * The AWS SDK v3 (`@aws-sdk/*`) stays external, the NodejsFunction default for a fixed Node 18+
+ * runtime: the Lambda runtime provides it, which keeps bundles and cold starts small. The price is that
+ * the deployed SDK is the runtime's version, not the one pinned in package.json; set
+ * `bundling.bundleAwsSDK` here if a handler ever depends on a newer SDK feature.
+ */
+export class ParleyFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ParleyFunctionProps) {
+    const definition = functions[props.name];
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      entry: join(projectRoot, definition.entry),
+      handler: 'handler',
+      description: definition.description,
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      // Explicit: NODEJS_LATEST would move under us and would also bundle the whole SDK.
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? sizes[props.name]?.memorySize ?? 256,
+      timeout: props.timeout ?? sizes[props.name]?.timeout ?? Duration.seconds(10),
+      logGroup,
+      environment: {
+        // Stack traces point at lambdas/**/*.ts instead of minified index.mjs.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // The mappings are enough for stack traces; embedding the sources would double the asset.
+        sourcesContent: false,
+        banner: esmRequireShim,
+      },
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { esmRequireShim } from '../../lib/parley-function.ts';
+import { ParleyStack } from '../../lib/parley-stack.ts';
+import { functionNames, type Resource } from './template-helpers.ts';
+
+describe('bundling', () => {
+  it('bundles every function as minified ESM with a source map and the AWS SDK left external', {
+    timeout: 120_000,
+  }, () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'parley-cdk-'));
+    try {
+      // Act
+      const app = new App({ outdir });
+      const stack = new ParleyStack(app, 'ParleyBundled');
+      const template = app.synth().getStackByName(stack.stackName).template as {
+        Resources: Record<string, Resource>;
+      };
+
+      // Assess
+      const assets = Object.values(template.Resources)
+        .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+        .map((resource) => (resource.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, ''))
+        .map((hash) => join(outdir, `asset.${hash}`));
+      expect(assets).toHaveLength(functionNames.length);
+      for (const asset of assets) {
+        expect(readdirSync(asset).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+        const code = readFileSync(join(asset, 'index.mjs'), 'utf8');
+        expect(code.startsWith(esmRequireShim)).toBe(true);
+        expect(code.split('\n').length).toBeLessThan(10);
+        // The DynamoDB client's wire-protocol target only appears if the SDK itself was bundled.
+        expect(code).not.toContain('DynamoDB_20120810');
+        const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as {
+          sourcesContent?: unknown;
+        };
+        expect(map.sourcesContent).toBeUndefined();
+      }
+      const sdkUsers = assets.filter((asset) =>
+        readFileSync(join(asset, 'index.mjs'), 'utf8').includes('@aws-sdk/'),
+      );
+      expect(sdkUsers.length).toBeGreaterThan(0);
+    } finally {
+      if (existsSync(outdir)) rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});

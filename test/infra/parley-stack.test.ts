@@ -1,0 +1,367 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { keyAttributeNames, tableLayout } from '../../lambdas/adapters/table-layout.ts';
+import {
+  type FunctionName,
+  httpRoutes,
+  routeSelectionExpression,
+  tokenQueryParameter,
+  webSocketRoutes,
+} from '../../lambdas/functions.ts';
+import { functionPermissions } from '../../lib/function-permissions.ts';
+import { accessLogFormat } from '../../lib/realtime-api.ts';
+import {
+  defaultTemplate,
+  functionLogicalId,
+  functionNames,
+  resourcesOfType,
+  statementsOf,
+  synthesize,
+} from './template-helpers.ts';
+
+describe('WebSocket API', () => {
+  it('puts the authorizer on $connect and on no other route', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    const guarded = routes.filter(([, route]) => route.Properties.AuthorizationType === 'CUSTOM');
+
+    // Assess
+    expect(guarded.map(([, route]) => route.Properties.RouteKey)).toEqual(['$connect']);
+    for (const [, route] of routes.filter(([, r]) => r.Properties.RouteKey !== '$connect')) {
+      expect(route.Properties.AuthorizerId).toBeUndefined();
+      expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    }
+  });
+
+  it('authorizes with a REQUEST authorizer that reads the token from the query string only', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const authorizerFunction = functionLogicalId(template, 'authorizer');
+
+    // Act
+    const authorizers = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer');
+
+    // Assess
+    expect(authorizers).toHaveLength(1);
+    const [, authorizer] = authorizers[0] ?? [];
+    expect(authorizer?.Properties.AuthorizerType).toBe('REQUEST');
+    expect(authorizer?.Properties.IdentitySource).toEqual([
+      `route.request.querystring.${tokenQueryParameter}`,
+    ]);
+    expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(authorizerFunction);
+  });
+
+  it('routes every catalogue route to its own function by $request.body.action', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const integrations = Object.fromEntries(
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([id, integration]) => [
+        id,
+        integration,
+      ]),
+    );
+
+    const [webSocketApiId] = Object.keys(
+      template.findResources('AWS::ApiGatewayV2::Api', { Properties: { ProtocolType: 'WEBSOCKET' } }),
+    );
+
+    // Act
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties)
+      .filter((route) => JSON.stringify(route.ApiId) === JSON.stringify({ Ref: webSocketApiId }));
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: routeSelectionExpression,
+    });
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(Object.keys(webSocketRoutes).sort());
+    for (const route of routes) {
+      const integrationId = JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+      const expectedFunction = webSocketRoutes[route.RouteKey as string] as FunctionName;
+      expect(integrations[integrationId]?.Properties.IntegrationType).toBe('AWS_PROXY');
+      expect(JSON.stringify(integrations[integrationId]?.Properties.IntegrationUri)).toContain(
+        functionLogicalId(template, expectedFunction),
+      );
+    }
+  });
+
+  it('deploys the stage automatically with the default throttle', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const stage = template.findResources('AWS::ApiGatewayV2::Stage', {
+      Properties: { StageName: 'prod' },
+    });
+
+    // Assess
+    expect(Object.keys(stage)).toHaveLength(1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+  });
+
+  it('takes the stage name and throttle from the stack props', () => {
+    // Prepare
+    const props = { stageName: 'beta', webSocketThrottle: { rateLimit: 10, burstLimit: 20 } };
+
+    // Act
+    const template = synthesize(props);
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'beta',
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    for (const name of functionNames.filter((n) => functionPermissions[n].manageConnections)) {
+      expect(JSON.stringify(statementsOf(template, name))).toContain('/beta/*/@connections/*');
+    }
+  });
+
+  it('writes access logs to a log group with a format that cannot carry the token', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const stages = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').filter(
+      ([, stage]) => stage.Properties.StageName === 'prod',
+    );
+    const settings = stages[0]?.[1].Properties.AccessLogSettings as {
+      DestinationArn: unknown;
+      Format: string;
+    };
+
+    // Assess
+    expect(JSON.stringify(settings.DestinationArn)).toMatch(/AccessLogs/);
+    expect(settings.Format).toBe(accessLogFormat);
+    expect(settings.Format.toLowerCase()).not.toMatch(/querystring|header|token|useragent|apikey/);
+    for (const variable of [
+      'requestId',
+      'connectionId',
+      'routeKey',
+      'eventType',
+      'status',
+      'error.messageString',
+      'authorizer.error',
+      'integrationLatency',
+      'identity.sourceIp',
+    ]) {
+      expect(settings.Format).toContain(`$context.${variable}`);
+    }
+  });
+
+  it('formats each access log line as JSON', () => {
+    // Prepare
+    const sample = accessLogFormat
+      .replace('$context.error.messageString', '"Forbidden"')
+      .replace('$context.requestTimeEpoch', '1700000000000');
+
+    // Act
+    const line = JSON.parse(sample.replace(/\$context\.[A-Za-z.]+/g, 'x'));
+
+    // Assess
+    expect(line).toMatchObject({ requestId: 'x', error: 'Forbidden', requestTime: 1700000000000 });
+  });
+
+  it('leaves the account-wide API Gateway logging role alone unless asked', () => {
+    // Prepare
+    const optIn = { createApiGatewayLoggingRole: true };
+
+    // Act
+    const withRole = synthesize(optIn);
+
+    // Assess
+    defaultTemplate().resourceCountIs('AWS::ApiGateway::Account', 0);
+    withRole.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const [stageId] = resourcesOfType(withRole, 'AWS::ApiGatewayV2::Stage').find(
+      ([, stage]) => stage.Properties.StageName === 'prod',
+    ) ?? [''];
+    const accountId = resourcesOfType(withRole, 'AWS::ApiGateway::Account')[0]?.[0];
+    expect(withRole.toJSON().Resources[stageId].DependsOn).toContain(accountId);
+  });
+});
+
+describe('table', () => {
+  it('builds keys, indexes, TTL and stream from the shared table layout', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(tables[0]?.[1].Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: tableLayout.partitionKey, KeyType: 'HASH' },
+        { AttributeName: tableLayout.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: expect.arrayContaining(
+        keyAttributeNames.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      ),
+      GlobalSecondaryIndexes: tableLayout.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: index.projection.type,
+          ...(index.projection.nonKeyAttributes
+            ? { NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+            : {}),
+        },
+      })),
+      TimeToLiveSpecification: { AttributeName: tableLayout.timeToLiveAttribute, Enabled: true },
+      StreamSpecification: { StreamViewType: tableLayout.streamViewType },
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('keeps the table and the user pool when the stack is deleted, unless told otherwise', () => {
+    // Prepare
+    const props = { removalPolicy: RemovalPolicy.DESTROY };
+
+    // Act
+    const destroyable = synthesize(props);
+
+    // Assess
+    defaultTemplate().hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    defaultTemplate().hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+    destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    destroyable.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('identity', () => {
+  it('lets only administrators create users, who sign in by username', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const pools = resourcesOfType(template, 'AWS::Cognito::UserPool');
+
+    // Assess
+    expect(pools).toHaveLength(1);
+    expect(pools[0]?.[1].Properties).toMatchObject({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    expect(pools[0]?.[1].Properties.UsernameAttributes).toBeUndefined();
+    expect(pools[0]?.[1].Properties.AliasAttributes).toBeUndefined();
+  });
+
+  it('issues tokens to a public client through USER_PASSWORD_AUTH and refresh only', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const clients = resourcesOfType(template, 'AWS::Cognito::UserPoolClient');
+
+    // Assess
+    expect(clients).toHaveLength(1);
+    const client = clients[0]?.[1].Properties ?? {};
+    expect(client.GenerateSecret ?? false).toBe(false);
+    expect([...(client.ExplicitAuthFlows as string[])].sort()).toEqual([
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_USER_PASSWORD_AUTH',
+    ]);
+    expect(client).toMatchObject({
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 60,
+      RefreshTokenValidity: 43200,
+      TokenValidityUnits: { AccessToken: 'minutes', RefreshToken: 'minutes' },
+      AllowedOAuthFlowsUserPoolClient: false,
+    });
+  });
+
+  it('creates the admin and moderator groups', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const groups = resourcesOfType(template, 'AWS::Cognito::UserPoolGroup').map(
+      ([, group]) => group.Properties.GroupName,
+    );
+
+    // Assess
+    expect(groups.sort()).toEqual(['admin', 'moderator']);
+  });
+});
+
+describe('HTTP API', () => {
+  it('serves the catalogue HTTP routes publicly from a throttled, auto-deployed $default stage', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties)
+      .filter((route) => String(route.RouteKey).includes(' /'));
+
+    // Assess
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(Object.keys(httpRoutes).sort());
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.absent(),
+    });
+  });
+
+  it('allows the configured browser origins without credentials', () => {
+    // Prepare
+    const props = { corsAllowedOrigins: ['https://chat.example.com'] };
+
+    // Act
+    const template = synthesize(props);
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: ['https://chat.example.com'],
+        AllowMethods: ['POST', 'OPTIONS'],
+        AllowCredentials: false,
+      },
+    });
+  });
+});
+
+describe('outputs', () => {
+  it.each(['WebSocketUrl', 'HttpApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName'])(
+    'exports %s',
+    (output) => {
+      // Prepare
+      const template = defaultTemplate();
+
+      // Act
+      const outputs = template.findOutputs(output);
+
+      // Assess
+      expect(Object.keys(outputs)).toEqual([output]);
+    },
+  );
+
+  it('exports the wss:// URL of the stage', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const url = JSON.stringify(template.findOutputs('WebSocketUrl').WebSocketUrl?.Value);
+
+    // Assess
+    expect(url).toMatch(/^\{"Fn::Join":\["",\["wss:\/\/",.*"\/prod"\]\]\}$/);
+  });
+});
