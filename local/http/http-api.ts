@@ -1,0 +1,54 @@
+/**
+ * The local HTTP API: routes like `POST /login` from the catalogue's `httpRoutes`, each served by
+ * its Lambda function through the payload-2.0 bridge (local/identity/lambda-http-bridge.ts).
+ * Unknown paths get API Gateway's 404 `{"message":"Not Found"}`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { serveHttpApi } from '../identity/lambda-http-bridge.ts';
+import type { LocalFunction } from '../lambda/local-function.ts';
+
+/** Serves a request when a route matches; resolves false when none does. */
+export type HttpRequestHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+interface Route {
+  readonly method: string;
+  readonly path: string;
+  readonly routeKey: string;
+  readonly target: () => Promise<LocalFunction>;
+}
+
+/**
+ * @param routes route key (`METHOD /path`) → the function, resolved on the first request (its cold
+ *   start), so a function no request reaches is never imported.
+ */
+export function createHttpApi(
+  routes: Readonly<Record<string, () => Promise<LocalFunction>>>,
+): HttpRequestHandler {
+  const table: Route[] = Object.entries(routes).map(([routeKey, target]) => {
+    const [method, path] = routeKey.split(' ');
+    if (!method || !path) throw new Error(`HTTP route keys look like "POST /login", got "${routeKey}"`);
+    return { method, path, routeKey, target };
+  });
+  return async (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://local.invalid').pathname;
+    const route = table.find((candidate) => candidate.path === path && candidate.method === request.method);
+    if (!route) return false;
+    const fn = await route.target();
+    const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+      const result = await fn.invoke(event);
+      if (!result.ok) throw result.error;
+      return result.value as APIGatewayProxyResultV2;
+    };
+    await serveHttpApi(handler, request, response, { routeKey: route.routeKey });
+    return true;
+  };
+}
+
+/** API Gateway's answer when no route matches. */
+export function notFound(request: IncomingMessage, response: ServerResponse): void {
+  request.resume();
+  response
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ message: 'Not Found' }));
+}
