@@ -6,6 +6,7 @@
  * before throwing, so one failed cold start shows everything that is wrong.
  */
 import { ConfigurationError } from './core/errors.ts';
+import { type OriginPolicy, parseAllowedOrigins } from './core/origin-policy.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -162,11 +163,20 @@ export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyCo
 export interface ConnectPolicyConfig {
   /** Concurrent connections per user across all instances; 0 means no cap. @default 5 */
   readonly maxConnectionsPerUser: number;
+  /**
+   * At the cap, slot holders at least this old are probed (GET @connections) and freed if gone. Keep it
+   * above API Gateway's 29 s integration timeout: a younger holder may still be inside its own $connect,
+   * where a probe answers 410 although the connection is about to open. @default 30
+   */
+  readonly probeMinAgeSeconds: number;
 }
 
 export function loadConnectPolicyConfig(env: Env = process.env): ConnectPolicyConfig {
   const reader = new EnvReader(env);
-  return reader.done({ maxConnectionsPerUser: reader.integer('MAX_CONNECTIONS_PER_USER', 5, 0, 1000) });
+  return reader.done({
+    maxConnectionsPerUser: reader.integer('MAX_CONNECTIONS_PER_USER', 5, 0, 1000),
+    probeMinAgeSeconds: reader.integer('CONNECT_PROBE_MIN_AGE_SECONDS', 30, 0, 3600),
+  });
 }
 
 /** When live connections are asked to re-authenticate, and when expired ones are closed. */
@@ -193,4 +203,104 @@ export interface LoginConfig {
 export function loadLoginConfig(env: Env = process.env): LoginConfig {
   const reader = new EnvReader(env);
   return reader.done({ userPoolClientId: reader.required('COGNITO_CLIENT_ID') });
+}
+
+/**
+ * Which browser origins may open WebSocket connections, checked by the `$connect` authorizer before
+ * any credential is looked at (lambdas/core/origin-policy.ts).
+ *
+ * - `ALLOWED_ORIGINS`: comma-separated exact origins, `scheme://host[:port]`
+ *   (`https://chat.example.com,http://localhost:5173`); `*` allows any. @default unset: any origin
+ * - `ALLOW_MISSING_ORIGIN`: `true` or `false`; whether a handshake without `Origin` (a non-browser
+ *   client) is allowed. @default true
+ */
+export function loadOriginConfig(env: Env = process.env): OriginPolicy {
+  const reader = new EnvReader(env);
+  const allowedOrigins = parseAllowedOrigins(reader.list('ALLOWED_ORIGINS'));
+  if (!allowedOrigins.success) {
+    for (const problem of allowedOrigins.error) reader.problem(`ALLOWED_ORIGINS: ${problem}`);
+  }
+  const allowMissingOrigin = reader.oneOf('ALLOW_MISSING_ORIGIN', ['true', 'false'] as const, 'true');
+  return reader.done({
+    allowedOrigins: allowedOrigins.success ? allowedOrigins.data : 'any',
+    allowMissingOrigin: allowMissingOrigin === 'true',
+  });
+}
+
+/** One-time connection tickets (`POST /ticket`, `?ticket=`). */
+export interface TicketConfig {
+  /**
+   * `TABLE_NAME`: where tickets are stored. The authorizer disables tickets without it (a `?ticket=`
+   * is refused as `TicketsDisabled`); the ticket function requires it. @default unset
+   */
+  readonly tableName: string | undefined;
+  /**
+   * `TICKET_TTL_SECONDS`: how long a ticket stays redeemable, 1 to 300; never longer than the token it
+   * was issued for. @default 30
+   */
+  readonly ttlSeconds: number;
+}
+
+export function loadTicketConfig(
+  env: Env = process.env,
+  options: { readonly tableRequired?: boolean } = {},
+): TicketConfig {
+  const reader = new EnvReader(env);
+  return reader.done({
+    tableName: options.tableRequired ? reader.required('TABLE_NAME') : reader.optional('TABLE_NAME'),
+    ttlSeconds: reader.integer('TICKET_TTL_SECONDS', 30, 1, 300),
+  });
+}
+
+/**
+ * The HttpOnly token cookie `/login` and `/refresh` can set, and `/logout` clears. Only for deployments
+ * where the HTTP API and the WebSocket API share a (custom) domain: a browser attaches the cookie to the
+ * handshake only then. A cookie travels with every handshake the browser makes, whichever page started
+ * it, so combine it with `ALLOWED_ORIGINS` (cross-site WebSocket hijacking).
+ */
+export interface TokenCookieConfig {
+  /** `LOGIN_COOKIE`: `true` or `false`. @default false */
+  readonly enabled: boolean;
+  /** `COOKIE_DOMAIN`: the cookie's `Domain` attribute, e.g. `example.com`. @default unset: host-only */
+  readonly domain?: string;
+}
+
+const cookieDomainPattern =
+  /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export function loadTokenCookieConfig(env: Env = process.env): TokenCookieConfig {
+  const reader = new EnvReader(env);
+  const enabled = reader.oneOf('LOGIN_COOKIE', ['true', 'false'] as const, 'false') === 'true';
+  const domain = reader.optional('COOKIE_DOMAIN');
+  if (domain !== undefined && !cookieDomainPattern.test(domain)) {
+    reader.problem(`COOKIE_DOMAIN must be a host name such as "example.com", got "${domain}"`);
+  }
+  return reader.done({ enabled, ...(domain ? { domain } : {}) });
+}
+
+/** Everything the `$connect` authorizer reads. */
+export interface AuthorizerConfig {
+  readonly auth: AuthConfig;
+  readonly origins: OriginPolicy;
+  /** Undefined when `TABLE_NAME` is unset: tickets are disabled. */
+  readonly ticketTableName: string | undefined;
+}
+
+/** The authorizer's sections, with the problems of all of them reported together. */
+export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
+  const problems: string[] = [];
+  const section = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const auth = section(() => loadAuthConfig(env));
+  const origins = section(() => loadOriginConfig(env));
+  const tickets = section(() => loadTicketConfig(env));
+  if (!auth || !origins || !tickets) throw new ConfigurationError(problems);
+  return { auth, origins, ticketTableName: tickets.tableName };
 }

@@ -14,8 +14,12 @@ export type FunctionName =
   | 'leaveRoom'
   | 'sendMessage'
   | 'connectionEvents'
+  | 'reauth'
+  | 'sweeper'
   | 'login'
-  | 'refresh';
+  | 'refresh'
+  | 'ticket'
+  | 'logout';
 
 export interface FunctionDefinition {
   /** Entry file, relative to the repository root; it exports `handler`. */
@@ -41,6 +45,19 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
     entry: 'lambdas/handlers/connection-events.ts',
     description: 'Reacts to stored connections (welcome frame) from the table stream',
   },
+  reauth: {
+    entry: 'lambdas/handlers/reauth.ts',
+    description: 'Extends a live connection with a fresh token',
+  },
+  sweeper: {
+    entry: 'lambdas/handlers/sweeper.ts',
+    description: 'Asks expiring connections to re-authenticate; closes expired and outlived ones',
+  },
+  ticket: {
+    entry: 'lambdas/handlers/ticket.ts',
+    description: 'POST /ticket: bearer token to a one-time connection ticket',
+  },
+  logout: { entry: 'lambdas/handlers/logout.ts', description: 'POST /logout: revokes a refresh token' },
   login: { entry: 'lambdas/handlers/login.ts', description: 'POST /login: username and password to tokens' },
   refresh: {
     entry: 'lambdas/handlers/refresh.ts',
@@ -56,17 +73,38 @@ export const webSocketRoutes: Readonly<Record<string, FunctionName>> = {
   joinRoom: 'joinRoom',
   leaveRoom: 'leaveRoom',
   sendMessage: 'sendMessage',
+  reauth: 'reauth',
 };
 
 export const routeSelectionExpression = '$request.body.action';
 
-/** The query-string parameter the authorizer's identity source names. */
+/** `?token=<JWT>`: the tutorial's way to present a token. */
 export const tokenQueryParameter = 'token';
+/** `?ticket=<one-time ticket>` from POST /ticket. */
+export const ticketQueryParameter = 'ticket';
+/** The HttpOnly cookie `/login` and `/refresh` can set (when the APIs share a domain). */
+export const tokenCookieName = 'parley_token';
+
+/**
+ * The authorizer's identity sources. API Gateway invokes the authorizer only when every listed source
+ * is present and answers 401 itself otherwise, so listing `?token=` would shut out the subprotocol,
+ * cookie and ticket ways in. `Sec-WebSocket-Key` is part of every WebSocket handshake (RFC 6455), so
+ * the authorizer always runs and decides itself which credential the client presented.
+ */
+export const webSocketIdentitySources = ['route.request.header.Sec-WebSocket-Key'] as const;
 
 export const httpRoutes: Readonly<Record<string, FunctionName>> = {
   'POST /login': 'login',
   'POST /refresh': 'refresh',
+  'POST /ticket': 'ticket',
+  'POST /logout': 'logout',
 };
+
+/** Functions run on a schedule (EventBridge on AWS, a timer in the local stack). */
+export const scheduledFunctions: Readonly<Partial<Record<FunctionName, { readonly everySeconds: number }>>> =
+  {
+    sweeper: { everySeconds: 60 },
+  };
 
 /**
  * Lambda event-filter pattern of the table-stream consumer (connectionEvents): new connection items

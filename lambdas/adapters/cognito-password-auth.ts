@@ -1,17 +1,22 @@
 /**
  * {@link PasswordAuthenticator} over Cognito's `InitiateAuth` (USER_PASSWORD_AUTH and
- * REFRESH_TOKEN_AUTH). The app client has no secret, so no SECRET_HASH is sent.
+ * REFRESH_TOKEN_AUTH) and `RevokeToken`. The app client has no secret, so no SECRET_HASH or
+ * ClientSecret is sent. None of these calls needs IAM permissions: Cognito authorizes them by the app
+ * client id (and the token), not by the caller's credentials.
  */
 import {
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
+  RevokeTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type {
   LoginFailure,
   PasswordAuthenticator,
   RefreshFailure,
+  RevokeFailure,
+  RevokeOutcome,
   Tokens,
 } from '../core/password-authenticator.ts';
 import type { Logger } from '../core/ports.ts';
@@ -23,6 +28,16 @@ const rejectedCredentials = new Set([
   'UserNotFoundException',
   'PasswordResetRequiredException',
   'UserNotConfirmedException',
+]);
+/**
+ * RevokeToken errors that mean "this is not a live refresh token of this client": malformed, not a
+ * refresh token, or issued to another client. Revoking such a token has nothing to do.
+ */
+const unknownToken = new Set([
+  'InvalidParameterException',
+  'UnsupportedTokenTypeException',
+  'UnauthorizedException',
+  'NotAuthorizedException',
 ]);
 const throttling = new Set([
   'TooManyRequestsException',
@@ -57,6 +72,29 @@ export class CognitoPasswordAuthenticator implements PasswordAuthenticator {
       ...accessToken(result),
       ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
     });
+  }
+
+  /**
+   * Cognito's RevokeToken also invalidates the access tokens issued from this refresh token for Cognito's
+   * own APIs; a JWT verifier (the authorizer) still accepts them until they expire. Needs token
+   * revocation enabled on the app client (CDK's default); without it Cognito answers
+   * `UnsupportedOperationException`, which is thrown as a misconfiguration.
+   */
+  async revoke(refreshToken: string): Promise<Result<RevokeOutcome, RevokeFailure>> {
+    try {
+      await this.props.client.send(
+        new RevokeTokenCommand({ ClientId: this.props.clientId, Token: refreshToken }),
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : '';
+      if (unknownToken.has(name)) {
+        this.props.logger.info('refresh token not revoked', { errorName: name });
+        return ok('unknown');
+      }
+      if (throttling.has(name)) return fail('throttled');
+      throw error;
+    }
+    return ok('revoked');
   }
 
   private async initiate(

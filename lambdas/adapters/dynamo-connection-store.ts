@@ -2,19 +2,14 @@
  * Connections in DynamoDB: one item per connection plus, per room it joined, a connection-side
  * membership item in the same partition, so one Query finds everything a connection owns.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_CONNECTION_SECONDS } from '../core/connection-limits.ts';
 import type { Identity } from '../core/identity.ts';
 import type { ConnectionRecord, ConnectionStore, RemovedConnection } from '../core/ports.ts';
 import { deleteKeys } from './dynamo-batch.ts';
 import { isConditionFailure } from './dynamo-conditions.ts';
 import { DynamoConnectionSlots } from './dynamo-connection-slots.ts';
+import { queryPages } from './dynamo-query.ts';
 import { keys, SWEEP_SHARDS } from './table-layout.ts';
 
 export interface ConnectionItem extends ConnectionRecord {
@@ -83,18 +78,14 @@ export class DynamoConnectionStore implements ConnectionStore {
     let connection: ConnectionRecord | undefined;
     const rooms: string[] = [];
     const toDelete: Record<string, string>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.connectionPartition(connectionId) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.connectionPartition(connectionId) },
+      ConsistentRead: true,
+    });
+    for await (const items of pages) {
+      for (const item of items) {
         const sk = String(item.sk);
         toDelete.push({ pk: String(item.pk), sk });
         if (sk === keys.connectionSortKey) {
@@ -105,8 +96,7 @@ export class DynamoConnectionStore implements ConnectionStore {
           toDelete.push(keys.roomMember(room, connectionId));
         }
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
 
     await deleteKeys(this.client, this.tableName, toDelete);
     if (connection?.slot !== undefined)
@@ -167,24 +157,13 @@ export class DynamoConnectionStore implements ConnectionStore {
 
   async *due(until: number): AsyncIterable<readonly ConnectionRecord[]> {
     for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'bySweep',
-            KeyConditionExpression: 'sweepPk = :shard AND sweepSk < :bound',
-            ExpressionAttributeValues: {
-              ':shard': keys.sweepPartition(shard),
-              ':bound': keys.sweepBound(until),
-            },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        const connections = (page.Items ?? []).map(toConnectionRecord);
-        if (connections.length > 0) yield connections;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const pages = queryPages(this.client, {
+        TableName: this.tableName,
+        IndexName: 'bySweep',
+        KeyConditionExpression: 'sweepPk = :shard AND sweepSk < :bound',
+        ExpressionAttributeValues: { ':shard': keys.sweepPartition(shard), ':bound': keys.sweepBound(until) },
+      });
+      for await (const items of pages) yield items.map(toConnectionRecord);
     }
   }
 }

@@ -7,10 +7,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { JoinOutcome, LeaveOutcome, RoomMembership, RoomStore } from '../core/ports.ts';
+import { queryPages } from './dynamo-query.ts';
 import { keys } from './table-layout.ts';
 
 /** Room-side attributes a broadcast needs; everything else stays on the server. */
@@ -104,19 +104,15 @@ export class DynamoRoomStore implements RoomStore {
   }
 
   async *members(room: string): AsyncIterable<readonly RoomMembership[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
-          ProjectionExpression: MEMBER_PROJECTION,
-          Limit: this.pageSize,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const members = (page.Items ?? []).map(
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
+      ProjectionExpression: MEMBER_PROJECTION,
+      Limit: this.pageSize,
+    });
+    for await (const items of pages) {
+      yield items.map(
         (item): RoomMembership => ({
           room: String(item.room),
           connectionId: String(item.connectionId),
@@ -125,9 +121,7 @@ export class DynamoRoomStore implements RoomStore {
           joinedAt: Number(item.joinedAt),
         }),
       );
-      if (members.length > 0) yield members;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 }
 

@@ -59,8 +59,23 @@ export const tableLayout: TableLayout = {
       indexName: 'bySweep',
       partitionKey: 'sweepPk',
       sortKey: 'sweepSk',
-      /** The sweeper needs the whole connection to notify, close and announce departures. */
-      projection: { type: 'ALL' },
+      /**
+       * What the sweeper reads to notify, close and announce departures. Not ALL: the per-message
+       * rate bucket (`rateTat`) lives on the connection item, and projecting it would double the
+       * write cost of every message.
+       */
+      projection: {
+        type: 'INCLUDE',
+        nonKeyAttributes: [
+          'connectionId',
+          'userId',
+          'username',
+          'groups',
+          'tokenExpiresAt',
+          'connectedAt',
+          'slot',
+        ],
+      },
     },
   ],
 };

@@ -9,12 +9,15 @@
 import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
 import type { Clock, ConnectionSlots, RemovedConnection } from './ports.ts';
 
-/** Longer than API Gateway's 29 s integration timeout: a younger holder may still be inside its $connect, where a probe answers 410. */
-export const PROBE_MIN_AGE_MS = 30_000;
-
 export interface ConnectionCapDeps extends BroadcastDeps {
   readonly slots: ConnectionSlots;
   readonly now: Clock;
+  /**
+   * Holders younger than this are never probed: they may still be inside their own $connect, where a
+   * probe answers 410 although the connection is about to open. Above API Gateway's 29 s integration
+   * timeout on AWS.
+   */
+  readonly probeMinAgeMs: number;
 }
 
 export type CapOutcome = { readonly kind: 'claimed'; readonly slot: number } | { readonly kind: 'over-cap' };
@@ -35,7 +38,7 @@ export async function claimConnectionSlot(
       freed++; // released between our attempt and now
       continue;
     }
-    if (deps.now() - holder.claimedAt < PROBE_MIN_AGE_MS) continue;
+    if (deps.now() - holder.claimedAt < deps.probeMinAgeMs) continue;
     if ((await deps.gateway.probe(holder.connectionId)) === 'open') continue;
     const removed = await deps.connections.remove(holder.connectionId);
     // The slot may belong to a connection whose item was never written (its $connect failed after claiming).

@@ -1,26 +1,42 @@
 /**
  * Where a connecting client's credential comes from. The authorizer asks a list of extractors in
- * order; the first that finds something wins. Today the only source is the `?token=` query string;
- * a `Sec-WebSocket-Protocol: parley.v1, <token>` header, a cookie or a one-time ticket are further
- * extractors appended to the list, with no change to the authorizer.
+ * order; the first that finds something wins. The default order is
  *
- * Remember that API Gateway only invokes the authorizer when every configured identity source is
- * present, so a new source also needs the CDK identity source changed (see the reference notes, §1).
+ *   1. `?ticket=<one-time ticket>`                       (POST /ticket)
+ *   2. `Sec-WebSocket-Protocol: parley.v1, <token>`      (browsers: `new WebSocket(url, ['parley.v1', token])`)
+ *   3. `?token=<token>`                                  (the tutorial's way)
+ *   4. `Cookie: parley_token=<token>`                    (set by /login when LOGIN_COOKIE=true)
+ *
+ * Explicit beats ambient: what the client deliberately put on this handshake (a ticket, a subprotocol
+ * token, a query token) wins over a cookie the browser attaches on its own, so a stale cookie never
+ * decides who a connection belongs to when the page chose a credential.
+ *
+ * A source that carries two different values for the same credential is `ambiguous` and refused:
+ * guessing which one API Gateway or a proxy looked at is how confused-deputy bugs start (two
+ * `parley_token` cookies, for instance, are what a sibling subdomain's cookie tossing produces).
+ *
+ * API Gateway only invokes the authorizer when every configured identity source is present, so the
+ * catalogue names `Sec-WebSocket-Key`, which every handshake carries (lambdas/functions.ts).
  */
-import { tokenQueryParameter } from '../functions.ts';
+import { ticketQueryParameter, tokenCookieName, tokenQueryParameter } from '../functions.ts';
+import { offeredSubprotocols, PARLEY_SUBPROTOCOL } from './subprotocol.ts';
 
 /** The parts of a `$connect` authorizer request an extractor may read (a structural subset of the event). */
 export interface ConnectRequest {
   readonly headers?: Readonly<Record<string, string | undefined>> | null;
+  readonly multiValueHeaders?: Readonly<Record<string, readonly string[] | undefined>> | null;
   readonly queryStringParameters?: Readonly<Record<string, string | undefined>> | null;
   readonly multiValueQueryStringParameters?: Readonly<Record<string, readonly string[] | undefined>> | null;
 }
 
-/** Where a credential was found. Only `query` has an extractor today; the others name the planned ones. */
-export type CredentialSource = 'query' | 'subprotocol' | 'cookie' | 'ticket';
+/** Where a credential was found. */
+export type CredentialSource = 'ticket' | 'subprotocol' | 'query' | 'cookie';
 
 export type Credential =
-  | { readonly kind: 'token'; readonly token: string; readonly source: CredentialSource }
+  /** A bearer token (JWT) to verify. */
+  | { readonly kind: 'token'; readonly token: string; readonly source: Exclude<CredentialSource, 'ticket'> }
+  /** A one-time ticket to redeem. */
+  | { readonly kind: 'ticket'; readonly ticket: string; readonly source: 'ticket' }
   /** The same source carries two different values; refusing beats guessing which one the gateway used. */
   | { readonly kind: 'ambiguous'; readonly source: CredentialSource }
   | { readonly kind: 'missing' };
@@ -30,17 +46,70 @@ export type CredentialExtractor = (
   request: ConnectRequest,
 ) => Exclude<Credential, { kind: 'missing' }> | undefined;
 
-/** Reads `?<name>=<token>`; empty values count as absent. */
+type Found<K extends 'token' | 'ticket'> = Extract<Credential, { kind: K }>;
+
+/** Reads `?<name>=<value>`; empty values count as absent, two different values are ambiguous. */
+function queryValue(request: ConnectRequest, name: string): { value: string } | 'ambiguous' | undefined {
+  const values = (request.multiValueQueryStringParameters?.[name] ?? []).filter((value) => value !== '');
+  if (new Set(values).size > 1) return 'ambiguous';
+  const value = request.queryStringParameters?.[name] || values[0];
+  return value ? { value } : undefined;
+}
+
+/** Reads `?token=<token>` (or another parameter name). */
 export function queryStringToken(name: string = tokenQueryParameter): CredentialExtractor {
   return (request) => {
-    const values = request.multiValueQueryStringParameters?.[name];
-    if (values && new Set(values).size > 1) return { kind: 'ambiguous', source: 'query' };
-    const token = request.queryStringParameters?.[name];
-    return token ? { kind: 'token', token, source: 'query' } : undefined;
+    const found = queryValue(request, name);
+    if (found === 'ambiguous') return { kind: 'ambiguous', source: 'query' };
+    return found && ({ kind: 'token', token: found.value, source: 'query' } satisfies Found<'token'>);
   };
 }
 
-export const defaultCredentialExtractors: readonly CredentialExtractor[] = [queryStringToken()];
+/** Reads `?ticket=<ticket>` (or another parameter name). */
+export function queryStringTicket(name: string = ticketQueryParameter): CredentialExtractor {
+  return (request) => {
+    const found = queryValue(request, name);
+    if (found === 'ambiguous') return { kind: 'ambiguous', source: 'ticket' };
+    return found && ({ kind: 'ticket', ticket: found.value, source: 'ticket' } satisfies Found<'ticket'>);
+  };
+}
+
+/**
+ * Reads the token a browser offers as a second subprotocol: `Sec-WebSocket-Protocol: parley.v1, <token>`.
+ * Only when `parley.v1` is offered: a lone value is a subprotocol name, not a credential (and `$connect`
+ * refuses it with 400). Exactly one other value is the token; several are ambiguous.
+ */
+export function subprotocolToken(marker: string = PARLEY_SUBPROTOCOL): CredentialExtractor {
+  return (request) => {
+    const offered = headerValues(request, 'sec-websocket-protocol').flatMap((value) =>
+      offeredSubprotocols({ 'sec-websocket-protocol': value }),
+    );
+    if (!offered.includes(marker)) return undefined;
+    const tokens = [...new Set(offered.filter((value) => value !== marker))];
+    if (tokens.length > 1) return { kind: 'ambiguous', source: 'subprotocol' };
+    const [token] = tokens;
+    return token === undefined ? undefined : { kind: 'token', token, source: 'subprotocol' };
+  };
+}
+
+/** Reads the `parley_token` cookie (or another cookie name) from the `Cookie` header(s). */
+export function cookieToken(name: string = tokenCookieName): CredentialExtractor {
+  return (request) => {
+    const values = headerValues(request, 'cookie').flatMap((header) => cookieValues(header, name));
+    const distinct = [...new Set(values.filter((value) => value !== ''))];
+    if (distinct.length > 1) return { kind: 'ambiguous', source: 'cookie' };
+    const [token] = distinct;
+    return token === undefined ? undefined : { kind: 'token', token, source: 'cookie' };
+  };
+}
+
+/** Ticket, then subprotocol, then query token, then cookie: explicit beats ambient. */
+export const defaultCredentialExtractors: readonly CredentialExtractor[] = [
+  queryStringTicket(),
+  subprotocolToken(),
+  queryStringToken(),
+  cookieToken(),
+];
 
 export function extractCredential(
   request: ConnectRequest,
@@ -51,4 +120,38 @@ export function extractCredential(
     if (credential !== undefined) return credential;
   }
   return { kind: 'missing' };
+}
+
+/**
+ * Every value of a header, its name matched case-insensitively. API Gateway fills `multiValueHeaders`
+ * with each occurrence and `headers` with one of them; both are read so that no occurrence hides.
+ */
+export function headerValues(request: ConnectRequest, name: string): string[] {
+  const lower = name.toLowerCase();
+  const values: string[] = [];
+  for (const [key, list] of Object.entries(request.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() === lower) values.push(...(list ?? []));
+  }
+  for (const [key, value] of Object.entries(request.headers ?? {})) {
+    if (key.toLowerCase() === lower && value !== undefined && !values.includes(value)) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * The values of cookie `name` in one `Cookie` header (RFC 6265 §4.2: `a=b; c="d"`). Names compare
+ * exactly (they are case-sensitive); surrounding whitespace is dropped and one pair of double quotes
+ * around a value is removed. Values are not percent-decoded: Parley's cookie holds a JWT, whose
+ * base64url-and-dots alphabet needs no encoding.
+ */
+export function cookieValues(header: string, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals === -1 || pair.slice(0, equals).trim() !== name) continue;
+    let value = pair.slice(equals + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    values.push(value);
+  }
+  return values;
 }

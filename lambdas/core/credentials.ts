@@ -1,5 +1,5 @@
 /**
- * Login and refresh request bodies → typed requests. Accepts what browsers and scripts send (JSON,
+ * Login, refresh and logout request bodies → typed requests. Accepts what browsers and scripts send (JSON,
  * URL-encoded forms, `new FormData()` multipart); error messages name the field and the problem and
  * never repeat a password or a refresh token.
  */
@@ -16,6 +16,9 @@ export interface LoginRequest {
 export interface RefreshRequest {
   readonly refreshToken: string;
 }
+
+/** POST /logout names the refresh token to revoke. */
+export type LogoutRequest = RefreshRequest;
 
 /** Cognito's username rule: 1–128 letters, marks, symbols, digits or punctuation; no whitespace. */
 export const usernamePattern = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
@@ -52,6 +55,11 @@ export function parseRefreshRequest(request: RequestBody): Result<RefreshRequest
     return invalid('refreshToken must be 1 to 8192 visible ASCII characters');
   }
   return ok({ refreshToken: refreshToken.data });
+}
+
+/** `{ refreshToken }`, with the same rules as a refresh. */
+export function parseLogoutRequest(request: RequestBody): Result<LogoutRequest, BodyProblem> {
+  return parseRefreshRequest(request);
 }
 
 /** A required, non-empty string sent exactly once. Messages mention types and counts, never values. */

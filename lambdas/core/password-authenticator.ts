@@ -1,5 +1,5 @@
 /**
- * The port the login and refresh functions talk through: Cognito on AWS, the local identity provider
+ * The port the login, refresh and logout functions talk through: Cognito on AWS, the local identity provider
  * on a laptop. Both return the same shapes, so the HTTP handlers are one code path.
  */
 import type { Result } from './result.ts';
@@ -20,8 +20,17 @@ export interface Tokens {
  */
 export type LoginFailure = 'invalid-credentials' | 'throttled';
 export type RefreshFailure = 'invalid-refresh-token' | 'throttled';
+/**
+ * What revoking did. `unknown` (a token that was never valid, already revoked or expired) is not a
+ * failure: logging out twice is harmless, and the caller learns nothing about which tokens exist
+ * (RFC 7009 §2.2).
+ */
+export type RevokeOutcome = 'revoked' | 'unknown';
+export type RevokeFailure = 'throttled';
 
 export interface PasswordAuthenticator {
   login(username: string, password: string): Promise<Result<Tokens, LoginFailure>>;
   refresh(refreshToken: string): Promise<Result<Tokens, RefreshFailure>>;
+  /** Revokes a refresh token: afterwards `refresh` with it fails as `invalid-refresh-token`. */
+  revoke(refreshToken: string): Promise<Result<RevokeOutcome, RevokeFailure>>;
 }

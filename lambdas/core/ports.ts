@@ -105,3 +105,13 @@ export interface RateLimiter {
 export interface TokenVerifier {
   verify(token: string): Promise<Result<Identity, { readonly reason: string }>>;
 }
+
+/**
+ * One-time connection tickets (see connection-tickets.ts). `issue` stores the identity under a fresh
+ * ticket and returns the ticket; `redeem` returns that identity at most once, and only while the ticket
+ * is valid — a replayed, unknown or expired ticket gives `undefined`.
+ */
+export interface TicketStore {
+  issue(identity: Identity, ttlSeconds: number): Promise<string>;
+  redeem(ticket: string): Promise<Identity | undefined>;
+}

@@ -1,27 +1,47 @@
 /**
- * `$connect` REQUEST authorizer: finds the client's credential, verifies it, and either allows the
- * connection with the caller's identity as context or throws `Unauthorized`, which API Gateway turns
- * into a 401 for the client.
+ * `$connect` REQUEST authorizer. In order:
  *
- * Each denial is logged as one JSON line carrying the reason's name and the request id — never the
- * token, the event or its headers.
+ * 1. the `Origin` check (ALLOWED_ORIGINS, ALLOW_MISSING_ORIGIN): a refused origin gets an explicit Deny
+ *    policy, which API Gateway answers with 403. It runs before any credential is touched, so a page on
+ *    a foreign site cannot even burn a ticket;
+ * 2. the credential, from the first source that has one (lambdas/core/credential-sources.ts: ticket,
+ *    subprotocol, query token, cookie);
+ * 3. a ticket is redeemed (one conditional delete), a token verified; either gives the identity that
+ *    goes to every later route as the authorizer context. Anything else throws `Unauthorized`, which
+ *    API Gateway answers with 401.
+ *
+ * Each refusal is logged as one JSON line carrying the reason's name, the credential's source and the
+ * request id — never the token, the ticket, the event or its headers. Nothing is written on a refusal.
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { documentClient } from '../adapters/aws-clients.ts';
+import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import {
   createTokenVerifier,
   type TokenRejectionReason,
   type TokenVerifier,
 } from '../adapters/token-verifier.ts';
-import { loadAuthConfig } from '../config.ts';
+import { loadAuthorizerConfig } from '../config.ts';
+import { redeemConnectionTicket, type TicketRejection } from '../core/connection-tickets.ts';
 import {
   type ConnectRequest,
+  type Credential,
   type CredentialExtractor,
+  type CredentialSource,
   defaultCredentialExtractors,
   extractCredential,
+  headerValues,
 } from '../core/credential-sources.ts';
-import { toAuthorizerContext } from '../core/identity.ts';
-import type { Logger } from '../core/ports.ts';
+import { type Identity, toAuthorizerContext } from '../core/identity.ts';
+import {
+  anyOriginPolicy,
+  checkOrigin,
+  type OriginPolicy,
+  type OriginRejection,
+} from '../core/origin-policy.ts';
+import type { Logger, TicketStore } from '../core/ports.ts';
+import type { Result } from '../core/result.ts';
 
 /** What the authorizer reads from API Gateway's event; `APIGatewayRequestAuthorizerEvent` satisfies it. */
 export interface AuthorizerRequest extends ConnectRequest {
@@ -31,43 +51,103 @@ export interface AuthorizerRequest extends ConnectRequest {
 
 export interface AuthorizerDeps {
   readonly verifier: Pick<TokenVerifier, 'verify'>;
+  /**
+   * Redeems `?ticket=`. Without it tickets are disabled: a ticket is refused as `TicketsDisabled`.
+   * @default undefined (tickets disabled)
+   */
+  readonly tickets?: TicketStore;
+  /** @default any origin, and handshakes without `Origin` allowed */
+  readonly origins?: OriginPolicy;
   /** @default a JSON-lines logger on stdout */
   readonly logger?: Logger;
-  /** @default `defaultCredentialExtractors` (the `?token=` query string) */
+  /** @default `defaultCredentialExtractors` (ticket, subprotocol, query token, cookie) */
   readonly extractors?: readonly CredentialExtractor[];
 }
 
-export type DenialReason = TokenRejectionReason | 'TokenAmbiguous';
+/** Every reason a handshake is refused; the only thing about it that is logged. */
+export type DenialReason =
+  | TokenRejectionReason
+  | TicketRejection
+  | OriginRejection
+  | 'TokenAmbiguous'
+  | 'TicketsDisabled'
+  | 'TicketStoreFailed';
 
 /** The one error API Gateway maps to 401; any other thrown error becomes a 500. */
 const unauthorized = () => new Error('Unauthorized');
 
+type Verdict = Result<Identity, { readonly reason: DenialReason; readonly fault: 'client' | 'server' }>;
+
 export function createAuthorizerHandler(deps: AuthorizerDeps) {
   const logger = deps.logger ?? createJsonLogger({ function: 'authorizer' });
   const extractors = deps.extractors ?? defaultCredentialExtractors;
+  const origins = deps.origins ?? anyOriginPolicy;
 
-  const deny = (event: AuthorizerRequest, reason: DenialReason, fault: 'client' | 'server'): never => {
-    const fields = { reason, requestId: event.requestContext?.requestId };
+  const log = (
+    event: AuthorizerRequest,
+    reason: DenialReason,
+    fault: 'client' | 'server',
+    source?: CredentialSource,
+  ) => {
+    const fields = { reason, ...(source ? { source } : {}), requestId: event.requestContext?.requestId };
     if (fault === 'server') logger.error('connection denied', fields);
     else logger.info('connection denied', fields);
-    throw unauthorized();
+  };
+
+  const identify = async (
+    credential: Exclude<Credential, { kind: 'missing' | 'ambiguous' }>,
+  ): Promise<Verdict> => {
+    if (credential.kind === 'token') return deps.verifier.verify(credential.token);
+    if (!deps.tickets) return { success: false, error: { reason: 'TicketsDisabled', fault: 'client' } };
+    try {
+      const redeemed = await redeemConnectionTicket({ tickets: deps.tickets }, credential.ticket);
+      return redeemed.success
+        ? redeemed
+        : { success: false, error: { reason: redeemed.error, fault: 'client' } };
+    } catch {
+      return { success: false, error: { reason: 'TicketStoreFailed', fault: 'server' } };
+    }
   };
 
   return async (event: AuthorizerRequest): Promise<APIGatewayAuthorizerResult> => {
+    const origin = checkOrigin(origins, headerValues(event, 'origin'));
+    if (!origin.allowed) {
+      log(event, origin.reason, 'client');
+      return policy('anonymous', 'Deny', event.methodArn);
+    }
     const credential = extractCredential(event, extractors);
-    if (credential.kind === 'missing') return deny(event, 'TokenMissing', 'client');
-    if (credential.kind === 'ambiguous') return deny(event, 'TokenAmbiguous', 'client');
-    const verified = await deps.verifier.verify(credential.token);
-    if (!verified.success) return deny(event, verified.error.reason, verified.error.fault);
-    const identity = verified.data;
+    if (credential.kind === 'missing') {
+      log(event, 'TokenMissing', 'client');
+      throw unauthorized();
+    }
+    if (credential.kind === 'ambiguous') {
+      log(event, 'TokenAmbiguous', 'client', credential.source);
+      throw unauthorized();
+    }
+    const verdict = await identify(credential);
+    if (!verdict.success) {
+      log(event, verdict.error.reason, verdict.error.fault, credential.source);
+      throw unauthorized();
+    }
+    const identity = verdict.data;
     return {
-      principalId: identity.userId,
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
-      },
+      ...policy(identity.userId, 'Allow', event.methodArn),
       context: { ...toAuthorizerContext(identity) },
     };
+  };
+}
+
+function policy(
+  principalId: string,
+  effect: 'Allow' | 'Deny',
+  methodArn: string,
+): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }],
+    },
   };
 }
 
@@ -77,8 +157,20 @@ let defaultHandler: ReturnType<typeof createAuthorizerHandler> | undefined;
  * Built on the first invocation and kept for the life of the instance, so the verifier's JWKS cache
  * is shared by warm invocations. (Lazily, so importing this module in tests needs no environment.)
  * A configuration error escapes as a non-`Unauthorized` error: API Gateway answers 500, not 401.
+ *
+ * Reads AUTH_MODE and the issuer settings (COGNITO_* or OIDC_*), ALLOWED_ORIGINS, ALLOW_MISSING_ORIGIN
+ * and TABLE_NAME (tickets; disabled when unset) — see lambdas/config.ts.
  */
 export const handler = async (event: AuthorizerRequest): Promise<APIGatewayAuthorizerResult> => {
-  defaultHandler ??= createAuthorizerHandler({ verifier: createTokenVerifier(loadAuthConfig().issuer) });
+  if (!defaultHandler) {
+    const config = loadAuthorizerConfig();
+    defaultHandler = createAuthorizerHandler({
+      verifier: createTokenVerifier(config.auth.issuer),
+      origins: config.origins,
+      ...(config.ticketTableName
+        ? { tickets: new DynamoTicketStore(documentClient(), config.ticketTableName) }
+        : {}),
+    });
+  }
   return defaultHandler(event);
 };

@@ -3,7 +3,9 @@
  * `Cache-Control: no-store`, since these ones hold tokens or answer requests that carried passwords.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { TokenCookieConfig } from '../config.ts';
 import type { BodyProblem, RequestBody } from '../core/form-body.ts';
+import { tokenCookieName } from '../functions.ts';
 
 const noStoreHeaders = {
   'content-type': 'application/json; charset=utf-8',
@@ -50,4 +52,66 @@ export function headerValue(
 /** What may be logged about a failure: its name. Messages of SDK errors can quote request parameters. */
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'NonError';
+}
+
+/** RFC 6265 cookie-octets: what a cookie value may hold unquoted (a JWT always qualifies). */
+const cookieOctets = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
+
+/**
+ * `Set-Cookie` for the token cookie: HttpOnly (page scripts cannot read it), Secure, SameSite=Strict
+ * (no cross-site request carries it), Path=/, living as long as the token. Undefined when the value
+ * could not be carried safely (it would break out of the header).
+ */
+export function tokenCookie(
+  settings: Pick<TokenCookieConfig, 'domain'>,
+  token: string,
+  maxAgeSeconds: number,
+): string | undefined {
+  if (!cookieOctets.test(token)) return undefined;
+  return cookieHeader(settings, token, Math.max(0, Math.floor(maxAgeSeconds)));
+}
+
+/** `Set-Cookie` that makes the browser drop the token cookie (same name, path and domain, Max-Age=0). */
+export function clearedTokenCookie(settings: Pick<TokenCookieConfig, 'domain'>): string {
+  return cookieHeader(settings, '', 0);
+}
+
+function cookieHeader(settings: Pick<TokenCookieConfig, 'domain'>, value: string, maxAge: number): string {
+  const domain = settings.domain ? `; Domain=${settings.domain}` : '';
+  return `${tokenCookieName}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${maxAge}${domain}`;
+}
+
+/**
+ * The token cookie for a response carrying a fresh token, when the cookie is enabled. A token that
+ * cannot be carried in a cookie (never a JWT) leaves the response without one.
+ */
+export function tokenCookiesFor(
+  settings: TokenCookieConfig | undefined,
+  token: string,
+  expiresIn: number,
+): (string | undefined)[] {
+  return settings?.enabled ? [tokenCookie(settings, token, expiresIn)] : [];
+}
+
+/** Adds `Set-Cookie` headers through payload 2.0's `cookies` array. */
+export function withCookies(
+  response: APIGatewayProxyStructuredResultV2,
+  cookies: readonly (string | undefined)[],
+): APIGatewayProxyStructuredResultV2 {
+  const present = cookies.filter((cookie): cookie is string => cookie !== undefined);
+  return present.length === 0
+    ? response
+    : { ...response, cookies: [...(response.cookies ?? []), ...present] };
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is
+ * case-insensitive). `undefined` when the header is absent, empty or another scheme.
+ */
+export function bearerToken(
+  headers: Readonly<Record<string, string | undefined>> | undefined,
+): string | undefined {
+  const value = headerValue(headers, 'authorization');
+  const match = value === undefined ? null : /^Bearer[ ]+(\S+)[ ]*$/i.exec(value);
+  return match?.[1];
 }

@@ -1,21 +1,35 @@
 /**
  * POST /login: `{ username, password }` (JSON, URL-encoded or multipart) → `{ token, refreshToken,
  * expiresIn }`. Unknown users and wrong passwords get the same 401 body. The password is never logged.
+ * With LOGIN_COOKIE=true the token is also set as the HttpOnly `parley_token` cookie, for deployments
+ * where the HTTP and WebSocket APIs share a domain (see `TokenCookieConfig`).
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CognitoPasswordAuthenticator } from '../adapters/cognito-password-auth.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { loadLoginConfig } from '../config.ts';
+import { loadLoginConfig, loadTokenCookieConfig, type TokenCookieConfig } from '../config.ts';
 import { parseLoginRequest } from '../core/credentials.ts';
 import type { PasswordAuthenticator } from '../core/password-authenticator.ts';
 import type { Logger } from '../core/ports.ts';
-import { bodyProblemResponse, errorName, jsonResponse, requestBodyOf } from './http-response.ts';
+import {
+  bodyProblemResponse,
+  errorName,
+  jsonResponse,
+  requestBodyOf,
+  tokenCookiesFor,
+  withCookies,
+} from './http-response.ts';
 
 export interface LoginDeps {
   readonly authenticator: PasswordAuthenticator;
   /** @default a JSON-lines logger on stdout */
   readonly logger?: Logger;
+  /**
+   * When enabled, the response also sets the HttpOnly `parley_token` cookie (see `TokenCookieConfig`).
+   * @default disabled
+   */
+  readonly tokenCookie?: TokenCookieConfig;
 }
 
 export const invalidCredentialsMessage = 'Invalid username or password';
@@ -44,7 +58,10 @@ export function createLoginHandler(deps: LoginDeps) {
     }
     logger.info('login succeeded', { requestId });
     const { token, refreshToken, expiresIn } = result.data;
-    return jsonResponse(200, { token, refreshToken, expiresIn });
+    return withCookies(
+      jsonResponse(200, { token, refreshToken, expiresIn }),
+      tokenCookiesFor(deps.tokenCookie, token, expiresIn),
+    );
   };
 }
 
@@ -59,7 +76,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       clientId: loadLoginConfig().userPoolClientId,
       logger,
     });
-    defaultHandler = createLoginHandler({ authenticator, logger });
+    defaultHandler = createLoginHandler({ authenticator, logger, tokenCookie: loadTokenCookieConfig() });
   }
   return defaultHandler(event);
 };

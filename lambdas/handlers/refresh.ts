@@ -1,21 +1,34 @@
 /**
  * POST /refresh: `{ refreshToken }` (JSON or form) → `{ token, expiresIn }`, plus `refreshToken` when
- * the issuer rotated it. The refresh token is never logged.
+ * the issuer rotated it. The refresh token is never logged. With LOGIN_COOKIE=true the new token is also
+ * set as the HttpOnly `parley_token` cookie.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CognitoPasswordAuthenticator } from '../adapters/cognito-password-auth.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { loadLoginConfig } from '../config.ts';
+import { loadLoginConfig, loadTokenCookieConfig, type TokenCookieConfig } from '../config.ts';
 import { parseRefreshRequest } from '../core/credentials.ts';
 import type { PasswordAuthenticator } from '../core/password-authenticator.ts';
 import type { Logger } from '../core/ports.ts';
-import { bodyProblemResponse, errorName, jsonResponse, requestBodyOf } from './http-response.ts';
+import {
+  bodyProblemResponse,
+  errorName,
+  jsonResponse,
+  requestBodyOf,
+  tokenCookiesFor,
+  withCookies,
+} from './http-response.ts';
 
 export interface RefreshDeps {
   readonly authenticator: PasswordAuthenticator;
   /** @default a JSON-lines logger on stdout */
   readonly logger?: Logger;
+  /**
+   * When enabled, the response also sets the HttpOnly `parley_token` cookie (see `TokenCookieConfig`).
+   * @default disabled
+   */
+  readonly tokenCookie?: TokenCookieConfig;
 }
 
 export const invalidRefreshTokenMessage = 'Invalid or expired refresh token';
@@ -44,9 +57,12 @@ export function createRefreshHandler(deps: RefreshDeps) {
     }
     logger.info('refresh succeeded', { requestId });
     const { token, refreshToken, expiresIn } = result.data;
-    return jsonResponse(
-      200,
-      refreshToken === undefined ? { token, expiresIn } : { token, refreshToken, expiresIn },
+    return withCookies(
+      jsonResponse(
+        200,
+        refreshToken === undefined ? { token, expiresIn } : { token, refreshToken, expiresIn },
+      ),
+      tokenCookiesFor(deps.tokenCookie, token, expiresIn),
     );
   };
 }
@@ -62,7 +78,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       clientId: loadLoginConfig().userPoolClientId,
       logger,
     });
-    defaultHandler = createRefreshHandler({ authenticator, logger });
+    defaultHandler = createRefreshHandler({ authenticator, logger, tokenCookie: loadTokenCookieConfig() });
   }
   return defaultHandler(event);
 };

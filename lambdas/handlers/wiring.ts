@@ -40,11 +40,12 @@ export function sessionDepsFromEnv(logger: Logger): SessionDeps {
 /** $connect: the session dependencies plus the per-user slots and cap. */
 export function connectDepsFromEnv(logger: Logger): ConnectDeps {
   const { tableName, connectionTtlSeconds } = loadStoreConfig();
-  const { maxConnectionsPerUser } = loadConnectPolicyConfig();
+  const { maxConnectionsPerUser, probeMinAgeSeconds } = loadConnectPolicyConfig();
   return {
     ...sessionDepsFromEnv(logger),
     slots: new DynamoConnectionSlots(documentClient(), tableName, connectionTtlSeconds),
     maxConnectionsPerUser,
+    probeMinAgeMs: probeMinAgeSeconds * 1000,
   };
 }
 

@@ -1,8 +1,18 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoTicketStore } from '../../lambdas/adapters/dynamo-ticket-store.ts';
 import { createTokenVerifier, maxTokenBytes } from '../../lambdas/adapters/token-verifier.ts';
 import type { TokenIssuerConfig } from '../../lambdas/config.ts';
+import { ticketDigest } from '../../lambdas/core/connection-tickets.ts';
 import { fromAuthorizerContext } from '../../lambdas/core/identity.ts';
-import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
+import { type OriginPolicy, parseAllowedOrigins } from '../../lambdas/core/origin-policy.ts';
+import { type AuthorizerDeps, createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
 import { authorizerEvent, testMethodArn } from '../fixtures/http-events.ts';
 import {
   cognitoAccessClaims,
@@ -25,6 +35,7 @@ import {
   unsignedJwt,
 } from '../fixtures/jwt.ts';
 
+const dynamo = mockClient(DynamoDBDocumentClient);
 const key = rsaKey('authorizer-key');
 const strangerKey = rsaKey('stranger-key');
 const jwks = jwksOf(key);
@@ -52,6 +63,7 @@ function authorizerFor(mode: 'oidc' | 'cognito') {
 let consoleOutput: string[] = [];
 
 beforeEach(() => {
+  dynamo.reset();
   consoleOutput = [];
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -284,5 +296,308 @@ describe('authorizer faults', () => {
     // Assess
     expect((error as Error).name).toBe('ConfigurationError');
     expect((error as Error).message).toMatch(/OIDC_ISSUER is required/);
+  });
+});
+
+function oidcVerifier() {
+  const verifier = createTokenVerifier(configs.oidc, { fetcher: staticJwksFetcher(jwks) });
+  verifier.cacheJwks(jwks);
+  return verifier;
+}
+
+const ticketStore = () =>
+  new DynamoTicketStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    ),
+    'parley-test',
+  );
+
+function authorizerWith(overrides: Partial<AuthorizerDeps> = {}) {
+  return createAuthorizerHandler({ verifier: oidcVerifier(), tickets: ticketStore(), ...overrides });
+}
+
+const tokenFor = (sub: string) => signJwt(key, oidcAccessClaims({ sub }));
+const lastLog = () => JSON.parse(consoleOutput.at(-1) ?? '{}') as Record<string, unknown>;
+
+describe('authorizer credential ways', () => {
+  it('allows a token offered as a subprotocol next to parley.v1', async () => {
+    // Act
+    const result = await authorizerWith()(
+      authorizerEvent({
+        headers: { 'sec-websocket-protocol': `parley.v1, ${tokenFor('subprotocol-user')}` },
+      }),
+    );
+
+    // Assess
+    expect(result.principalId).toBe('subprotocol-user');
+    expect(result.context).toMatchObject({ userId: 'subprotocol-user', username: 'carol' });
+  });
+
+  it('allows a token in the parley_token cookie among other cookies', async () => {
+    // Act
+    const result = await authorizerWith()(
+      authorizerEvent({ headers: { Cookie: `a=1; parley_token="${tokenFor('cookie-user')}"; b=2` } }),
+    );
+
+    // Assess
+    expect(result.principalId).toBe('cookie-user');
+  });
+
+  it('does not take a lone subprotocol value (parley.v1 not offered) as a credential', async () => {
+    // Act
+    const error = await denialOf(
+      authorizerWith()(authorizerEvent({ headers: { 'Sec-WebSocket-Protocol': tokenFor('lone-user') } })),
+    );
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TokenMissing' });
+  });
+
+  it('prefers a query token over the ambient cookie', async () => {
+    // Act
+    const result = await authorizerWith()(
+      authorizerEvent({
+        token: tokenFor('explicit-user'),
+        headers: { Cookie: `parley_token=${tokenFor('cookie-user')}` },
+      }),
+    );
+
+    // Assess
+    expect(result.principalId).toBe('explicit-user');
+  });
+
+  it('refuses two different parley_token cookies as TokenAmbiguous', async () => {
+    // Act
+    const error = await denialOf(
+      authorizerWith()(
+        authorizerEvent({
+          headers: { Cookie: `parley_token=${tokenFor('a')}; parley_token=${tokenFor('b')}` },
+        }),
+      ),
+    );
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TokenAmbiguous', source: 'cookie' });
+  });
+
+  it('does not fall back to a weaker source when the credential it found is refused', async () => {
+    // Act
+    const error = await denialOf(
+      authorizerWith()(
+        authorizerEvent({ token: 'garbage', headers: { Cookie: `parley_token=${tokenFor('cookie-user')}` } }),
+      ),
+    );
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'JwtParseError', source: 'query' });
+  });
+});
+
+describe('authorizer tickets', () => {
+  const ticket = 'T'.repeat(43);
+  const stored = { userId: 'ticket-user', username: 'erin', groups: ['admin'], tokenExpiresAt: now + 600 };
+
+  it('redeems a ticket with one conditional delete and allows its identity, without a token check', async () => {
+    // Prepare
+    dynamo.on(DeleteCommand).resolves({ Attributes: { ...stored, validUntil: Date.now() + 10_000 } });
+    const verify = vi.fn();
+
+    // Act
+    const result = await authorizerWith({ verifier: { verify } })(authorizerEvent({ ticket }));
+
+    // Assess
+    expect(result.principalId).toBe('ticket-user');
+    expect(fromAuthorizerContext(result.context)).toEqual(stored);
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: `TICKET#${ticketDigest(ticket)}`, sk: 'TICKET' },
+      ConditionExpression: 'attribute_exists(pk) AND validUntil > :now',
+      ReturnValues: 'ALL_OLD',
+    });
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('refuses the same ticket the second time as TicketInvalid', async () => {
+    // Prepare
+    dynamo
+      .on(DeleteCommand)
+      .resolvesOnce({ Attributes: { ...stored, validUntil: Date.now() + 10_000 } })
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    const handler = authorizerWith();
+
+    // Act
+    const first = await handler(authorizerEvent({ ticket }));
+    const replay = await denialOf(handler(authorizerEvent({ ticket, requestId: 'req-replay' })));
+
+    // Assess
+    expect(first.principalId).toBe('ticket-user');
+    expect((replay as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TicketInvalid', source: 'ticket', requestId: 'req-replay' });
+  });
+
+  it('refuses tickets as TicketsDisabled when no ticket store is configured', async () => {
+    // Act
+    const error = await denialOf(
+      createAuthorizerHandler({ verifier: oidcVerifier() })(
+        authorizerEvent({ ticket, token: tokenFor('u') }),
+      ),
+    );
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TicketsDisabled', source: 'ticket' });
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('denies and logs an error when the table cannot be reached', async () => {
+    // Prepare
+    dynamo.on(DeleteCommand).rejects(new InternalServerError({ message: 'boom', $metadata: {} }));
+
+    // Act
+    const error = await denialOf(authorizerWith()(authorizerEvent({ ticket })));
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ level: 'ERROR', reason: 'TicketStoreFailed' });
+  });
+});
+
+describe('authorizer origins', () => {
+  const origins = (list: string[], allowMissingOrigin = true): OriginPolicy => {
+    const parsed = parseAllowedOrigins(list);
+    if (!parsed.success) throw new Error(parsed.error.join());
+    return { allowedOrigins: parsed.data, allowMissingOrigin };
+  };
+  const chatOnly = origins(['https://chat.example.com']);
+
+  it('allows a listed origin', async () => {
+    // Act
+    const result = await authorizerWith({ origins: chatOnly })(
+      authorizerEvent({ token: tokenFor('u1'), headers: { Origin: 'https://chat.example.com' } }),
+    );
+
+    // Assess
+    expect(result.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: testMethodArn },
+    ]);
+  });
+
+  it('answers an unlisted origin with an explicit Deny (403) before looking at any credential', async () => {
+    // Prepare
+    const verify = vi.fn();
+    dynamo.on(DeleteCommand).resolves({ Attributes: {} });
+
+    // Act
+    const result = await authorizerWith({ origins: chatOnly, verifier: { verify } })(
+      authorizerEvent({
+        ticket: 'T'.repeat(43),
+        token: tokenFor('u1'),
+        headers: { origin: 'https://evil.test' },
+        requestId: 'req-origin',
+      }),
+    );
+
+    // Assess
+    expect(result).toEqual({
+      principalId: 'anonymous',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: testMethodArn }],
+      },
+    });
+    expect(verify).not.toHaveBeenCalled();
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(consoleOutput.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        message: 'connection denied',
+        reason: 'OriginNotAllowed',
+        requestId: 'req-origin',
+      }),
+    ]);
+  });
+
+  it('denies a handshake without Origin when missing origins are refused', async () => {
+    // Act
+    const result = await authorizerWith({ origins: origins(['https://chat.example.com'], false) })(
+      authorizerEvent({ token: tokenFor('u1') }),
+    );
+
+    // Assess
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(lastLog()).toMatchObject({ reason: 'OriginMissing' });
+  });
+
+  it('allows a handshake without Origin by default (non-browser clients)', async () => {
+    // Act
+    const result = await authorizerWith({ origins: chatOnly })(authorizerEvent({ token: tokenFor('cli') }));
+
+    // Assess
+    expect(result.principalId).toBe('cli');
+  });
+});
+
+describe('authorizer default handler', () => {
+  it('reads ALLOWED_ORIGINS and enables tickets from TABLE_NAME', async () => {
+    // Prepare
+    vi.stubEnv('TABLE_NAME', 'parley-env');
+    vi.stubEnv('ALLOWED_ORIGINS', 'https://chat.example.com');
+    vi.stubEnv('ALLOW_MISSING_ORIGIN', 'false');
+    vi.resetModules();
+    dynamo
+      .on(DeleteCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+
+    // Act
+    const noOrigin = await handler(authorizerEvent({ ticket: 'T'.repeat(43) }));
+    const ticketError = await denialOf(
+      handler(authorizerEvent({ ticket: 'T'.repeat(43), headers: { Origin: 'https://chat.example.com' } })),
+    );
+
+    // Assess
+    expect(noOrigin.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect((ticketError as Error).message).toBe('Unauthorized');
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'parley-env' });
+  });
+
+  it('disables tickets when TABLE_NAME is unset', async () => {
+    // Prepare
+    vi.stubEnv('TABLE_NAME', '');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+
+    // Act
+    const error = await denialOf(handler(authorizerEvent({ ticket: 'T'.repeat(43) })));
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TicketsDisabled' });
+  });
+
+  it('lists the problems of every configuration section together', async () => {
+    // Prepare
+    vi.stubEnv('AUTH_MODE', 'oidc');
+    vi.stubEnv('OIDC_ISSUER', '');
+    vi.stubEnv('ALLOWED_ORIGINS', 'https://*.example.com');
+    vi.stubEnv('TICKET_TTL_SECONDS', '0');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+
+    // Act
+    const error = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+
+    // Assess
+    expect((error as Error).name).toBe('ConfigurationError');
+    expect((error as Error).message).toMatch(/OIDC_ISSUER is required/);
+    expect((error as Error).message).toMatch(/ALLOWED_ORIGINS: wildcards/);
+    expect((error as Error).message).toMatch(/TICKET_TTL_SECONDS must be an integer from 1 to 300/);
   });
 });

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
 import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
+import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createLoginHandler } from '../../lambdas/handlers/login.ts';
 import {
   base64Encoded,
@@ -36,14 +37,14 @@ const metadata = { $metadata: { httpStatusCode: 400 } };
 let logLines: string[] = [];
 let consoleOutput: string[] = [];
 
-function loginHandler() {
+function loginHandler(tokenCookie?: TokenCookieConfig) {
   const logger = createJsonLogger({ function: 'login' }, (line) => logLines.push(line));
   const authenticator = new CognitoPasswordAuthenticator({
     client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
     clientId,
     logger,
   });
-  return createLoginHandler({ authenticator, logger });
+  return createLoginHandler({ authenticator, logger, ...(tokenCookie ? { tokenCookie } : {}) });
 }
 
 beforeEach(() => {
@@ -245,5 +246,98 @@ describe('POST /login', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, { ClientId: 'env-client-id' });
+  });
+
+  it('sets no cookie by default', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.cookies).toBeUndefined();
+  });
+
+  it.each<[string, TokenCookieConfig, string]>([
+    [
+      'host-only',
+      { enabled: true },
+      'parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600',
+    ],
+    [
+      'with COOKIE_DOMAIN',
+      { enabled: true, domain: 'example.com' },
+      'parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600; Domain=example.com',
+    ],
+  ])('sets the HttpOnly token cookie (%s) when LOGIN_COOKIE is on', async (_case, settings, cookie) => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+    // Act
+    const response = await loginHandler(settings)(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.cookies).toEqual([cookie]);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ token: 'access.jwt.token' });
+  });
+
+  it('sets no cookie on a refused login', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }));
+
+    // Act
+    const response = await loginHandler({ enabled: true })(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.cookies).toBeUndefined();
+  });
+
+  it('never puts a token that could break out of Set-Cookie into a cookie', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { ...tokens, AccessToken: 'a.b.c; Domain=evil.test' } });
+
+    // Act
+    const response = await loginHandler({ enabled: true })(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.cookies).toBeUndefined();
+  });
+
+  it('reads LOGIN_COOKIE and COOKIE_DOMAIN in the default handler', async () => {
+    // Prepare
+    vi.stubEnv('LOGIN_COOKIE', 'true');
+    vi.stubEnv('COOKIE_DOMAIN', 'example.com');
+    vi.resetModules();
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+    const { handler } = await import('../../lambdas/handlers/login.ts');
+
+    // Act
+    const response = await handler(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.cookies).toEqual([
+      expect.stringMatching(/^parley_token=access\.jwt\.token; .*; Domain=example\.com$/),
+    ]);
+  });
+
+  it('fails its cold start on an invalid COOKIE_DOMAIN', async () => {
+    // Prepare
+    vi.stubEnv('LOGIN_COOKIE', 'on');
+    vi.stubEnv('COOKIE_DOMAIN', 'example.com; Secure=no');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/login.ts');
+
+    // Act & Assess
+    await expect(handler(loginEvent(jsonBody(credentials)))).rejects.toThrow(
+      /LOGIN_COOKIE must be one of true, false, got "on".*COOKIE_DOMAIN must be a host name/,
+    );
   });
 });

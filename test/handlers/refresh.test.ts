@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
 import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
+import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createRefreshHandler } from '../../lambdas/handlers/refresh.ts';
 import {
   base64Encoded,
@@ -23,14 +24,14 @@ const refreshToken = 'eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh-token-body
 const metadata = { $metadata: { httpStatusCode: 400 } };
 let logLines: string[] = [];
 
-function refreshHandler() {
+function refreshHandler(tokenCookie?: TokenCookieConfig) {
   const logger = createJsonLogger({ function: 'refresh' }, (line) => logLines.push(line));
   const authenticator = new CognitoPasswordAuthenticator({
     client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
     clientId,
     logger,
   });
-  return createRefreshHandler({ authenticator, logger });
+  return createRefreshHandler({ authenticator, logger, ...(tokenCookie ? { tokenCookie } : {}) });
 }
 
 beforeEach(() => {
@@ -121,5 +122,34 @@ describe('POST /refresh', () => {
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body ?? '')).toEqual({ message: 'refreshToken is required' });
     expect(cognito).not.toHaveReceivedCommand(InitiateAuthCommand);
+  });
+
+  it('sets the token cookie for the new token when LOGIN_COOKIE is on', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: 'new.access.token', ExpiresIn: 900 } });
+
+    // Act
+    const response = await refreshHandler({ enabled: true })(refreshEvent(jsonBody({ refreshToken })));
+
+    // Assess
+    expect(response.cookies).toEqual([
+      'parley_token=new.access.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=900',
+    ]);
+  });
+
+  it('sets no cookie on a refused refresh', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new NotAuthorizedException({ message: 'Invalid Refresh Token', ...metadata }));
+
+    // Act
+    const response = await refreshHandler({ enabled: true })(refreshEvent(jsonBody({ refreshToken })));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.cookies).toBeUndefined();
   });
 });

@@ -1,0 +1,192 @@
+import {
+  CognitoIdentityProviderClient,
+  InvalidParameterException,
+  RevokeTokenCommand,
+  TooManyRequestsException,
+  UnsupportedOperationException,
+  UnsupportedTokenTypeException,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
+import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
+import type { TokenCookieConfig } from '../../lambdas/config.ts';
+import { createLogoutHandler } from '../../lambdas/handlers/logout.ts';
+import {
+  base64Encoded,
+  type HttpBody,
+  jsonBody,
+  logoutEvent,
+  multipartBody,
+  urlEncodedBody,
+} from '../fixtures/http-events.ts';
+
+const cognito = mockClient(CognitoIdentityProviderClient);
+const clientId = 'parleytestclient0000000000';
+const refreshToken = 'eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh-token-body';
+const metadata = { $metadata: { httpStatusCode: 400 } };
+let logLines: string[] = [];
+
+function logoutHandler(tokenCookie?: TokenCookieConfig) {
+  const logger = createJsonLogger({ function: 'logout' }, (line) => logLines.push(line));
+  const authenticator = new CognitoPasswordAuthenticator({
+    client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
+    clientId,
+    logger,
+  });
+  return createLogoutHandler({ authenticator, logger, ...(tokenCookie ? { tokenCookie } : {}) });
+}
+
+beforeEach(() => {
+  cognito.reset();
+  logLines = [];
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('POST /logout', () => {
+  it.each<[string, () => Promise<HttpBody> | HttpBody]>([
+    ['JSON', () => jsonBody({ refreshToken })],
+    ['a URL-encoded form', () => urlEncodedBody({ refreshToken })],
+    ['multipart/form-data', () => multipartBody({ refreshToken })],
+    ['base64 JSON', () => base64Encoded(jsonBody({ refreshToken }))],
+  ])('revokes a refresh token sent as %s with Cognito RevokeToken', async (_kind, makeBody) => {
+    // Prepare
+    cognito.on(RevokeTokenCommand).resolves({});
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(await makeBody()));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Logged out' });
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
+    expect(response.cookies).toBeUndefined();
+    expect(cognito).toHaveReceivedCommandTimes(RevokeTokenCommand, 1);
+    expect(cognito).toHaveReceivedCommandWith(RevokeTokenCommand, {
+      ClientId: clientId,
+      Token: refreshToken,
+    });
+    expect(cognito.commandCalls(RevokeTokenCommand)[0]?.args[0].input).not.toHaveProperty('ClientSecret');
+  });
+
+  it.each([
+    ['UnsupportedTokenTypeException', () => new UnsupportedTokenTypeException({ message: 'x', ...metadata })],
+    ['InvalidParameterException', () => new InvalidParameterException({ message: 'x', ...metadata })],
+  ])('answers a token Cognito does not know (%s) with the same 200', async (name, makeError) => {
+    // Prepare
+    cognito.on(RevokeTokenCommand).rejects(makeError());
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Logged out' });
+    const lines = logLines.map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'logout succeeded', outcome: 'unknown' }),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ errorName: name }));
+  });
+
+  it('answers throttling with 429', async () => {
+    // Prepare
+    cognito
+      .on(RevokeTokenCommand)
+      .rejects(new TooManyRequestsException({ message: 'slow down', ...metadata }));
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken })));
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+  });
+
+  it('answers a client without token revocation with 500 and logs the error name', async () => {
+    // Prepare
+    cognito
+      .on(RevokeTokenCommand)
+      .rejects(
+        new UnsupportedOperationException({ message: `revocation disabled ${refreshToken}`, ...metadata }),
+      );
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken }), { requestId: 'req-500' }));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Logout failed; try again later' });
+    expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        errorName: 'UnsupportedOperationException',
+        requestId: 'req-500',
+      }),
+    );
+    expect(logLines.join('\n')).not.toContain(refreshToken);
+  });
+
+  it.each<[string, HttpBody, string]>([
+    ['a missing refresh token', jsonBody({ token: refreshToken }), 'refreshToken is required'],
+    ['malformed JSON', jsonBody('{'), 'body is not valid JSON'],
+    ['a refresh token with spaces', jsonBody({ refreshToken: 'a b' }), 'refreshToken must be'],
+    [
+      'a refresh token sent twice',
+      urlEncodedBody([
+        ['refreshToken', 'a'],
+        ['refreshToken', 'b'],
+      ]),
+      'sent once',
+    ],
+  ])('answers %s with 400 without calling Cognito', async (_case, body, message) => {
+    // Act
+    const response = await logoutHandler({ enabled: true })(logoutEvent(body));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '').message).toContain(message);
+    expect(response.cookies).toBeUndefined();
+    expect(cognito).not.toHaveReceivedCommand(RevokeTokenCommand);
+  });
+
+  it('clears the token cookie when LOGIN_COOKIE is on', async () => {
+    // Prepare
+    cognito.on(RevokeTokenCommand).resolves({});
+
+    // Act
+    const response = await logoutHandler({ enabled: true, domain: 'example.com' })(
+      logoutEvent(jsonBody({ refreshToken })),
+    );
+
+    // Assess
+    expect(response.cookies).toEqual([
+      'parley_token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0; Domain=example.com',
+    ]);
+  });
+
+  it('serves the default handler from COGNITO_CLIENT_ID, LOGIN_COOKIE and COOKIE_DOMAIN', async () => {
+    // Prepare
+    vi.stubEnv('COGNITO_CLIENT_ID', 'env-client-id');
+    vi.stubEnv('LOGIN_COOKIE', 'true');
+    vi.stubEnv('COOKIE_DOMAIN', 'chat.example.com');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.resetModules();
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    cognito.on(RevokeTokenCommand).resolves({});
+    const { handler } = await import('../../lambdas/handlers/logout.ts');
+
+    // Act
+    const response = await handler(logoutEvent(jsonBody({ refreshToken })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.cookies).toEqual([
+      expect.stringMatching(/^parley_token=; .*Max-Age=0; Domain=chat\.example\.com$/),
+    ]);
+    expect(cognito).toHaveReceivedCommandWith(RevokeTokenCommand, { ClientId: 'env-client-id' });
+    vi.restoreAllMocks();
+  });
+});

@@ -1,0 +1,273 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoTicketStore } from '../../lambdas/adapters/dynamo-ticket-store.ts';
+import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
+import { createTokenVerifier } from '../../lambdas/adapters/token-verifier.ts';
+import type { TokenIssuerConfig } from '../../lambdas/config.ts';
+import { isWellFormedTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
+import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
+import { createTicketHandler, type TicketHandlerDeps } from '../../lambdas/handlers/ticket.ts';
+import { authorizerEvent, ticketEvent } from '../fixtures/http-events.ts';
+import {
+  jwksOf,
+  oidcAccessClaims,
+  oidcAudience,
+  oidcIssuer,
+  oidcJwksUri,
+  rsaKey,
+  signJwt,
+  staticJwksFetcher,
+} from '../fixtures/jwt.ts';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const key = rsaKey('ticket-key');
+const jwks = jwksOf(key);
+const config: TokenIssuerConfig = {
+  kind: 'oidc',
+  issuer: oidcIssuer,
+  audience: [oidcAudience],
+  jwksUri: oidcJwksUri,
+  tokenUse: 'access',
+};
+const now = Date.now();
+const nowSeconds = Math.floor(now / 1000);
+let logLines: string[] = [];
+
+function verifier() {
+  const created = createTokenVerifier(config, { fetcher: staticJwksFetcher(jwks) });
+  created.cacheJwks(jwks);
+  return created;
+}
+
+const tickets = () =>
+  new DynamoTicketStore(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    ),
+    'parley-test',
+    () => now,
+  );
+
+function ticketHandler(overrides: Partial<TicketHandlerDeps> = {}) {
+  return createTicketHandler({
+    verifier: verifier(),
+    tickets: tickets(),
+    logger: createJsonLogger({ function: 'ticket' }, (line) => logLines.push(line)),
+    now: () => now,
+    ...overrides,
+  });
+}
+
+const logs = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+beforeEach(() => {
+  dynamo.reset();
+  dynamo.on(PutCommand).resolves({});
+  logLines = [];
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('POST /ticket', () => {
+  it('trades a valid bearer token for a one-time ticket, uncached', async () => {
+    // Prepare
+    const token = signJwt(key, oidcAccessClaims({ sub: 'user-7', username: 'erin', exp: nowSeconds + 3600 }));
+
+    // Act
+    const response = await ticketHandler()(ticketEvent(token, { requestId: 'req-ticket' }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body ?? '') as { ticket: string; expiresIn: number };
+    expect(Object.keys(body).sort()).toEqual(['expiresIn', 'ticket']);
+    expect(isWellFormedTicket(body.ticket)).toBe(true);
+    expect(body.expiresIn).toBe(30);
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'parley-test',
+      Item: expect.objectContaining({
+        pk: `TICKET#${ticketDigest(body.ticket)}`,
+        sk: 'TICKET',
+        userId: 'user-7',
+        username: 'erin',
+        groups: ['moderator'],
+        tokenExpiresAt: nowSeconds + 3600,
+        validUntil: now + 30_000,
+      }),
+    });
+    expect(logs()).toEqual([
+      expect.objectContaining({
+        message: 'ticket issued',
+        userId: 'user-7',
+        expiresIn: 30,
+        requestId: 'req-ticket',
+      }),
+    ]);
+    expect(logLines.join('\n')).not.toContain(body.ticket);
+  });
+
+  it('never lets a ticket outlive its token', async () => {
+    // Prepare
+    const token = signJwt(key, oidcAccessClaims({ exp: nowSeconds + 10 }));
+
+    // Act
+    const response = await ticketHandler()(ticketEvent(token));
+
+    // Assess
+    expect(JSON.parse(response.body ?? '').expiresIn).toBe(10);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ validUntil: now + 10_000 }),
+    });
+  });
+
+  it('uses the configured lifetime', async () => {
+    // Act
+    const response = await ticketHandler({ ttlSeconds: 5 })(ticketEvent(signJwt(key, oidcAccessClaims())));
+
+    // Assess
+    expect(JSON.parse(response.body ?? '').expiresIn).toBe(5);
+  });
+
+  it.each([
+    ['no Authorization header', null],
+    ['an empty Authorization header', ''],
+    ['another scheme', 'Basic YWxpY2U6cGFzc3dvcmQx'],
+    ['the scheme alone', 'Bearer'],
+  ])('answers %s with 401 Missing bearer token', async (_case, authorization) => {
+    // Act
+    const response = await ticketHandler()(ticketEvent(undefined, { authorization }));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Missing bearer token' });
+    expect(response.headers).toMatchObject({ 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(logs()).toEqual([expect.objectContaining({ message: 'ticket refused', reason: 'TokenMissing' })]);
+  });
+
+  it('accepts the scheme in any case (RFC 6750)', async () => {
+    // Act
+    const response = await ticketHandler()(
+      ticketEvent(undefined, { authorization: `bearer ${signJwt(key, oidcAccessClaims())}` }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('answers an invalid token with 401 invalid_token and the failed check in the log', async () => {
+    // Act
+    const response = await ticketHandler()(
+      ticketEvent(signJwt(key, oidcAccessClaims({ exp: nowSeconds - 5 }))),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Invalid or expired token' });
+    expect(response.headers).toMatchObject({ 'www-authenticate': 'Bearer error="invalid_token"' });
+    expect(logs()).toEqual([expect.objectContaining({ reason: 'JwtExpiredError' })]);
+  });
+
+  it('answers a store failure with 500 and logs only the error name', async () => {
+    // Prepare
+    dynamo.on(PutCommand).rejects(new InternalServerError({ message: 'boom', $metadata: {} }));
+
+    // Act
+    const response = await ticketHandler()(ticketEvent(signJwt(key, oidcAccessClaims())));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(logs()).toEqual([expect.objectContaining({ level: 'ERROR', errorName: 'InternalServerError' })]);
+  });
+
+  it('answers an unreachable JWKS with 500, not 401', async () => {
+    // Prepare
+    const unreachable = createTokenVerifier(config, {
+      fetcher: {
+        fetch: async () => {
+          throw new Error('connect ECONNREFUSED');
+        },
+      },
+    });
+
+    // Act
+    const response = await ticketHandler({ verifier: unreachable })(
+      ticketEvent(signJwt(key, oidcAccessClaims())),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(logs()).toEqual([expect.objectContaining({ level: 'ERROR', reason: 'UnexpectedError' })]);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('issues a ticket that opens exactly one connection', async () => {
+    // Prepare
+    const table = new Map<string, Record<string, unknown>>();
+    dynamo.on(PutCommand).callsFake((input) => {
+      table.set(String(input.Item.pk), input.Item);
+      return {};
+    });
+    dynamo.on(DeleteCommand).callsFake((input) => {
+      const item = table.get(String(input.Key.pk));
+      if (!item || !((item.validUntil as number) > input.ExpressionAttributeValues[':now'])) {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+        });
+      }
+      table.delete(String(input.Key.pk));
+      return { Attributes: item };
+    });
+    const token = signJwt(key, oidcAccessClaims({ sub: 'one-connection' }));
+    const authorizer = createAuthorizerHandler({ verifier: verifier(), tickets: tickets() });
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+
+    // Act
+    const { ticket } = JSON.parse((await ticketHandler()(ticketEvent(token))).body ?? '{}') as {
+      ticket: string;
+    };
+    const outcomes = await Promise.allSettled([
+      authorizer(authorizerEvent({ ticket })),
+      authorizer(authorizerEvent({ ticket })),
+      authorizer(authorizerEvent({ ticket })),
+    ]);
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toEqual([
+      { status: 'fulfilled', value: expect.objectContaining({ principalId: 'one-connection' }) },
+    ]);
+    expect(table.size).toBe(0);
+    vi.restoreAllMocks();
+  });
+
+  it('requires TABLE_NAME in the default handler', async () => {
+    // Prepare
+    vi.stubEnv('TABLE_NAME', '');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/ticket.ts');
+
+    // Act & Assess
+    await expect(handler(ticketEvent('a.b.c'))).rejects.toThrow(/TABLE_NAME is required/);
+  });
+
+  it('reads TICKET_TTL_SECONDS in the default handler', async () => {
+    // Prepare
+    vi.stubEnv('TICKET_TTL_SECONDS', '0');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/ticket.ts');
+
+    // Act & Assess
+    await expect(handler(ticketEvent(undefined))).rejects.toThrow(
+      /TICKET_TTL_SECONDS must be an integer from 1 to 300/,
+    );
+  });
+});
