@@ -15,11 +15,17 @@ export interface ParleyHttpApiProps {
   /** Every catalogue function; the routes in `httpRoutes` are taken from it. */
   readonly functions: Readonly<Record<FunctionName, IFunction>>;
   /**
-   * Browser origins allowed to call the API cross-origin, e.g. `['https://chat.example.com']`.
-   * Tokens travel in JSON bodies, never cookies, so credentials are not allowed.
+   * Browser origins allowed to call the API cross-origin, e.g. `['https://chat.example.com']`. They may
+   * send `Authorization` (`POST /ticket` takes a bearer token).
    * @default - no CORS: only same-origin pages and non-browser clients
    */
   readonly corsAllowedOrigins?: readonly string[];
+  /**
+   * Let those origins send and receive cookies (`credentials: 'include'`). Needed only when `/login`
+   * sets the token cookie; otherwise tokens travel in JSON bodies and credentials stay refused.
+   * @default false
+   */
+  readonly corsAllowCredentials?: boolean;
   /**
    * Requests per second and burst for the whole API. This is a global ceiling, not per client: HTTP APIs
    * cannot take AWS WAF, and Cognito's own lockout is what slows password guessing per account.
@@ -28,7 +34,10 @@ export interface ParleyHttpApiProps {
   readonly throttle?: ThrottleSettings;
 }
 
-/** The public HTTP API for tokens: `POST /login` and `POST /refresh`, from the catalogue's `httpRoutes`. */
+/**
+ * The public HTTP API for credentials (`/login`, `/refresh`, `/ticket`, `/logout`): one route per entry
+ * of the catalogue's `httpRoutes`, each integrated with its function.
+ */
 export class ParleyHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -45,8 +54,8 @@ export class ParleyHttpApi extends Construct {
           ? {
               allowOrigins: [...allowOrigins],
               allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-              allowHeaders: ['content-type'],
-              allowCredentials: false,
+              allowHeaders: ['content-type', 'authorization'],
+              allowCredentials: props.corsAllowCredentials ?? false,
               maxAge: Duration.hours(1),
             }
           : undefined,

@@ -27,6 +27,8 @@ const sizes: Partial<Record<FunctionName, { readonly memorySize: number; readonl
   leaveRoom: { memorySize: 512, timeout: Duration.seconds(29) },
   joinRoom: { memorySize: 512, timeout: Duration.seconds(29) },
   connectionEvents: { memorySize: 512, timeout: Duration.seconds(30) },
+  // Notifies, closes and announces departures for every due connection; finishes inside its 60 s schedule.
+  sweeper: { memorySize: 512, timeout: Duration.seconds(50) },
 };
 
 export interface ParleyFunctionProps {
@@ -39,12 +41,13 @@ export interface ParleyFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /**
    * Memory in MB. CPU share grows with memory, so this is also the CPU knob.
-   * @default 512 for the functions that fan out to a room, otherwise 256
+   * @default 512 for the functions that fan out to a room and the sweeper, otherwise 256
    */
   readonly memorySize?: number;
   /**
    * Maximum run time. API Gateway stops waiting for WebSocket and HTTP integrations after 29 s.
-   * @default 29 s for the functions that fan out to a room (30 s for connectionEvents), otherwise 10 s
+   * @default 29 s for the functions that fan out to a room (30 s for connectionEvents, 50 s for the
+   * sweeper), otherwise 10 s
    */
   readonly timeout?: Duration;
   /**

@@ -7,11 +7,17 @@ import type { Construct } from 'constructs';
 import { connectionEventsStreamFilter, type FunctionName, functions } from '../lambdas/functions.ts';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.ts';
 import { Data } from './data.ts';
-import { functionPermissions } from './function-permissions.ts';
+import {
+  type FunctionSettings,
+  functionEnvironment,
+  validateFunctionSettings,
+} from './function-environment.ts';
+import { grantFunctionPermissions } from './function-permissions.ts';
 import { ParleyHttpApi } from './http-api.ts';
 import { Identity } from './identity.ts';
 import { ParleyFunction } from './parley-function.ts';
 import { RealtimeApi } from './realtime-api.ts';
+import { Schedules } from './schedules.ts';
 
 /** A non-Cognito OpenID Connect issuer for the `$connect` authorizer to trust. */
 export interface OidcIssuer {
@@ -29,6 +35,23 @@ export interface OidcIssuer {
    * @default - not checked
    */
   readonly tokenUse?: string;
+}
+
+/** The HttpOnly token cookie `/login` and `/refresh` can set. */
+export interface LoginCookieOptions {
+  /**
+   * The cookie's `Domain`: a parent of both API host names, so the WebSocket handshake receives it.
+   * @default - host-only: sent back only to the HTTP API's own host name
+   */
+  readonly domain?: string;
+}
+
+/** A per-connection token bucket. */
+export interface MessageRateLimit {
+  /** Messages per second a connection may keep up; 0 disables the limit. */
+  readonly perSecond: number;
+  /** Messages a connection may send at once after being quiet. */
+  readonly burst: number;
 }
 
 export interface ParleyStackProps extends StackProps {
@@ -54,10 +77,56 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly httpThrottle?: ThrottleSettings;
   /**
-   * Browser origins allowed to call `/login` and `/refresh` cross-origin.
+   * Browser origins allowed to call the HTTP API (`/login`, `/refresh`, `/ticket`, `/logout`) cross-origin.
    * @default - no CORS
    */
   readonly corsAllowedOrigins?: readonly string[];
+  /**
+   * Origins (`scheme://host[:port]`) whose pages may open a WebSocket; a handshake from any other
+   * `Origin` gets 403. Browsers always send `Origin`, so this is what stops another site's page from
+   * connecting with a visitor's cookie.
+   * @default - any origin
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Accept handshakes without an `Origin` header: non-browser clients (services, CLIs, mobile apps).
+   * @default true
+   */
+  readonly allowMissingOrigin?: boolean;
+  /**
+   * Seconds a one-time connection ticket from `POST /ticket` stays valid.
+   * @default 30
+   */
+  readonly ticketTtlSeconds?: number;
+  /**
+   * Let `/login` and `/refresh` also set the token as an HttpOnly, Secure, SameSite cookie that the
+   * `$connect` authorizer accepts. Browsers send it to the WebSocket handshake only when both APIs are
+   * reached under one site: API Gateway cannot map a WebSocket API and an HTTP API to the same custom
+   * domain, so map them to sibling names (`api.example.com`, `ws.example.com`) and set `domain` to the
+   * parent (`example.com`), or put both behind one CloudFront distribution. Pair it with `allowedOrigins`.
+   * @default - off: tokens travel in response bodies only
+   */
+  readonly loginCookie?: LoginCookieOptions;
+  /**
+   * Concurrent connections per user, enforced at `$connect` across all instances; 0 disables the cap.
+   * @default 5
+   */
+  readonly maxConnectionsPerUser?: number;
+  /**
+   * Per-connection message rate (token bucket) of every message route; `perSecond: 0` disables it.
+   * @default { perSecond: 10, burst: 20 }
+   */
+  readonly rateLimit?: MessageRateLimit;
+  /**
+   * Seconds before a connection's token expires at which the sweeper sends `reauth_required`.
+   * @default 120
+   */
+  readonly reauthNoticeSeconds?: number;
+  /**
+   * Seconds after a connection's token expired before the sweeper closes it.
+   * @default 30
+   */
+  readonly reauthGraceSeconds?: number;
   /**
    * Trust this issuer's tokens on `$connect` instead of the stack's Cognito user pool. The pool and the
    * login endpoints are still deployed.
@@ -77,9 +146,6 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly createApiGatewayLoggingRole?: boolean;
 }
-
-/** Functions that exchange credentials with Cognito through the public app client. */
-const cognitoClientFunctions: readonly FunctionName[] = ['login', 'refresh'];
 
 /** Parley: authenticated real-time chat rooms. Wiring only; each part lives in its own construct. */
 export class ParleyStack extends Stack {
@@ -115,42 +181,40 @@ export class ParleyStack extends Stack {
     const http = new ParleyHttpApi(this, 'Http', {
       functions: handlers,
       corsAllowedOrigins: props.corsAllowedOrigins,
+      corsAllowCredentials: props.loginCookie !== undefined,
       throttle: props.httpThrottle,
     });
 
-    for (const [name, fn] of Object.entries(handlers) as [FunctionName, ParleyFunction][]) {
-      const { tableActions, manageConnections } = functionPermissions[name];
-      if (tableActions.length > 0) {
-        data.table.grant(fn, ...tableActions.map((action) => `dynamodb:${action}`));
-        // Every table user is built by the shared handler wiring (lambdas/handlers/wiring.ts), which
-        // loads the store and the gateway config at cold start. The URL is configuration, not a
-        // privilege: without ManageConnections a function can still not reach any connection.
-        fn.addEnvironment('TABLE_NAME', data.table.tableName);
-        fn.addEnvironment('CALLBACK_URL', realtime.stage.callbackUrl);
-      }
-      if (manageConnections) realtime.stage.grantManagementApiAccess(fn);
-      if (cognitoClientFunctions.includes(name)) {
-        // No IAM grant: InitiateAuth (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH) on a client without a
-        // secret is an unauthenticated Cognito API; the client id is the only thing the function needs.
-        fn.addEnvironment('COGNITO_CLIENT_ID', identity.client.userPoolClientId);
-      }
-    }
+    new Schedules(this, 'Schedules', { functions: handlers });
 
-    const issuerEnvironment: Record<string, string> = props.oidcIssuer
-      ? {
-          AUTH_MODE: 'oidc',
-          OIDC_ISSUER: props.oidcIssuer.issuer,
-          OIDC_AUDIENCE: props.oidcIssuer.audience.join(','),
-          ...(props.oidcIssuer.jwksUri ? { OIDC_JWKS_URI: props.oidcIssuer.jwksUri } : {}),
-          ...(props.oidcIssuer.tokenUse ? { OIDC_TOKEN_USE: props.oidcIssuer.tokenUse } : {}),
-        }
-      : {
-          AUTH_MODE: 'cognito',
-          COGNITO_USER_POOL_ID: identity.userPool.userPoolId,
-          COGNITO_CLIENT_ID: identity.client.userPoolClientId,
-        };
-    for (const [key, value] of Object.entries(issuerEnvironment))
-      handlers.authorizer.addEnvironment(key, value);
+    const settings: FunctionSettings = {
+      tableName: data.table.tableName,
+      callbackUrl: realtime.stage.callbackUrl,
+      tokenIssuer: props.oidcIssuer
+        ? { kind: 'oidc', ...props.oidcIssuer }
+        : {
+            kind: 'cognito',
+            userPoolId: identity.userPool.userPoolId,
+            clientId: identity.client.userPoolClientId,
+          },
+      cognitoClientId: identity.client.userPoolClientId,
+      allowedOrigins: props.allowedOrigins,
+      allowMissingOrigin: props.allowMissingOrigin ?? true,
+      ticketTtlSeconds: props.ticketTtlSeconds ?? 30,
+      loginCookie: props.loginCookie,
+      maxConnectionsPerUser: props.maxConnectionsPerUser ?? 5,
+      rateLimit: props.rateLimit ?? { perSecond: 10, burst: 20 },
+      reauthNoticeSeconds: props.reauthNoticeSeconds ?? 120,
+      reauthGraceSeconds: props.reauthGraceSeconds ?? 30,
+    };
+    validateFunctionSettings(settings);
+
+    for (const [name, fn] of Object.entries(handlers) as [FunctionName, ParleyFunction][]) {
+      for (const [key, value] of Object.entries(functionEnvironment(name, settings))) {
+        fn.addEnvironment(key, value);
+      }
+      grantFunctionPermissions(name, fn, { table: data.table, stage: realtime.stage });
+    }
 
     // Only new connection items reach connectionEvents; Lambda drops every other record before invoking.
     // No batching window: a client is waiting for its welcome frame. A record still failing after the

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import {
   type FunctionName,
   routeSelectionExpression,
-  tokenQueryParameter,
+  webSocketIdentitySources,
   webSocketRoutes,
 } from '../lambdas/functions.ts';
 
@@ -71,8 +71,7 @@ export interface RealtimeApiProps {
 
 /**
  * The WebSocket API clients talk to: routes selected by `$request.body.action`, each integrated with
- * its catalogue function, and a REQUEST authorizer on `$connect` that reads the token from the query
- * string (browsers cannot set headers on a WebSocket handshake).
+ * its catalogue function, and a REQUEST authorizer on `$connect`, the only route one can guard.
  */
 export class RealtimeApi extends Construct {
   readonly api: WebSocketApi;
@@ -85,8 +84,13 @@ export class RealtimeApi extends Construct {
     this.api = new WebSocketApi(this, 'Api', { routeSelectionExpression });
 
     const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', props.functions.authorizer, {
-      // A missing or empty token is refused with 401 before the authorizer runs.
-      identitySource: [`route.request.querystring.${tokenQueryParameter}`],
+      // API Gateway invokes the authorizer only when every identity source is present and non-empty, and
+      // answers 401 itself otherwise; the sources are ANDed. A client presents one of four credentials
+      // (?token=, a Sec-WebSocket-Protocol entry, the cookie, ?ticket=), so naming any of them here would
+      // shut out the other three. The catalogue names a header every handshake carries instead, and the
+      // authorizer decides itself which credential it got (and refuses none or an ambiguous one).
+      // Unverified on a deployed stage: cover it with one smoke test per way in.
+      identitySource: [...webSocketIdentitySources],
     });
 
     for (const [routeKey, functionName] of Object.entries(webSocketRoutes)) {

@@ -6,7 +6,8 @@ import {
   type FunctionName,
   httpRoutes,
   routeSelectionExpression,
-  tokenQueryParameter,
+  scheduledFunctions,
+  webSocketIdentitySources,
   webSocketRoutes,
 } from '../../lambdas/functions.ts';
 import { functionPermissions } from '../../lib/function-permissions.ts';
@@ -15,6 +16,7 @@ import {
   defaultTemplate,
   functionLogicalId,
   functionNames,
+  functionProperties,
   resourcesOfType,
   statementsOf,
   synthesize,
@@ -37,7 +39,22 @@ describe('WebSocket API', () => {
     }
   });
 
-  it('authorizes with a REQUEST authorizer that reads the token from the query string only', () => {
+  it('routes reauth without an authorizer: a live connection was authorized at $connect', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const reauth = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(
+      ([, route]) => route.Properties.RouteKey === 'reauth',
+    );
+
+    // Assess
+    expect(reauth).toHaveLength(1);
+    expect(reauth[0]?.[1].Properties.AuthorizerId).toBeUndefined();
+    expect(reauth[0]?.[1].Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+  });
+
+  it('invokes the authorizer on every handshake, whichever way the client presents its credential', () => {
     // Prepare
     const template = defaultTemplate();
     const authorizerFunction = functionLogicalId(template, 'authorizer');
@@ -49,9 +66,13 @@ describe('WebSocket API', () => {
     expect(authorizers).toHaveLength(1);
     const [, authorizer] = authorizers[0] ?? [];
     expect(authorizer?.Properties.AuthorizerType).toBe('REQUEST');
-    expect(authorizer?.Properties.IdentitySource).toEqual([
-      `route.request.querystring.${tokenQueryParameter}`,
-    ]);
+    // API Gateway answers 401 without invoking the authorizer unless every source is present, so the
+    // only source is a header every WebSocket handshake carries (RFC 6455), never one credential's place.
+    expect(authorizer?.Properties.IdentitySource).toEqual(['route.request.header.Sec-WebSocket-Key']);
+    expect(authorizer?.Properties.IdentitySource).toEqual([...webSocketIdentitySources]);
+    expect(JSON.stringify(authorizer?.Properties.IdentitySource)).not.toMatch(
+      /querystring|protocol|cookie|authorization/i,
+    );
     expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(authorizerFunction);
   });
 
@@ -188,6 +209,56 @@ describe('WebSocket API', () => {
   });
 });
 
+describe('schedules', () => {
+  it.each(Object.entries(scheduledFunctions))(
+    'runs %s on an EventBridge rate of its interval',
+    (name, schedule) => {
+      // Prepare
+      const template = defaultTemplate();
+      const functionId = functionLogicalId(template, name as FunctionName);
+
+      // Act
+      const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        JSON.stringify(rule.Properties.Targets).includes(functionId),
+      );
+
+      // Assess
+      expect(rules).toHaveLength(1);
+      const [ruleId, rule] = rules[0] ?? ['', { Properties: {} }];
+      expect(rule.Properties).toMatchObject({
+        ScheduleExpression: `rate(${schedule.everySeconds / 60} minute${schedule.everySeconds === 60 ? '' : 's'})`,
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': [functionId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } }],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    },
+  );
+
+  it('sweeps every minute and never retries a failed sweep, since the next one is a minute away', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const sweeper = functionLogicalId(template, 'sweeper');
+
+    // Act
+    const invokeConfigs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+
+    // Assess
+    expect(scheduledFunctions.sweeper?.everySeconds).toBe(60);
+    expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(
+      Object.keys(scheduledFunctions).length,
+    );
+    expect(invokeConfigs.map(([, config]) => config.Properties)).toEqual([
+      expect.objectContaining({ FunctionName: { Ref: sweeper }, MaximumRetryAttempts: 0 }),
+    ]);
+    expect(functionProperties(template, 'sweeper').Timeout).toBeLessThan(60);
+  });
+});
+
 describe('table', () => {
   it('builds keys, indexes, TTL and stream from the shared table layout', () => {
     // Prepare
@@ -320,7 +391,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('allows the configured browser origins without credentials', () => {
+  it('allows the configured browser origins to send a bearer token but no cookies', () => {
     // Prepare
     const props = { corsAllowedOrigins: ['https://chat.example.com'] };
 
@@ -333,8 +404,23 @@ describe('HTTP API', () => {
       CorsConfiguration: {
         AllowOrigins: ['https://chat.example.com'],
         AllowMethods: ['POST', 'OPTIONS'],
+        AllowHeaders: ['content-type', 'authorization'],
         AllowCredentials: false,
       },
+    });
+  });
+
+  it('allows cross-origin credentials when /login sets the token cookie', () => {
+    // Prepare
+    const props = { corsAllowedOrigins: ['https://chat.example.com'], loginCookie: {} };
+
+    // Act
+    const template = synthesize(props);
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: { AllowOrigins: ['https://chat.example.com'], AllowCredentials: true },
     });
   });
 });

@@ -6,7 +6,12 @@ import { type FunctionName, functions } from '../../lambdas/functions.ts';
 import { ParleyStack, type ParleyStackProps } from '../../lib/parley-stack.ts';
 
 export type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-export type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 export const functionNames = Object.keys(functions) as FunctionName[];
 export const streamReadActions = [
@@ -76,4 +81,20 @@ export function environmentOf(template: Template, name: FunctionName): Record<st
     Variables?: Record<string, unknown>;
   };
   return environment?.Variables ?? {};
+}
+
+/** The statements of a function that grant table (not stream) actions. */
+export function tableStatementsOf(template: Template, name: FunctionName): Statement[] {
+  return statementsOf(template, name).filter((statement) =>
+    actionsOf(statement).some(
+      (action) => action.startsWith('dynamodb:') && !streamReadActions.includes(action),
+    ),
+  );
+}
+
+/** The logical id of the stack's one DynamoDB table. */
+export function tableLogicalId(template: Template): string {
+  const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+  expect(tables).toHaveLength(1);
+  return tables[0]?.[0] ?? '';
 }

@@ -1,0 +1,183 @@
+import {
+  loadAuthConfig,
+  loadConnectPolicyConfig,
+  loadGatewayConfig,
+  loadLoginConfig,
+  loadOriginConfig,
+  loadSessionPolicyConfig,
+  loadStoreConfig,
+  loadSweepConfig,
+  loadTicketConfig,
+  loadTokenCookieConfig,
+} from '../lambdas/config.ts';
+import { ConfigurationError } from '../lambdas/core/errors.ts';
+import type { FunctionName } from '../lambdas/functions.ts';
+
+/**
+ * The CDK side of lambdas/config.ts: which environment variables each function receives. A function
+ * gets exactly the sections its handler loads at cold start (lambdas/handlers/*.ts and wiring.ts), so
+ * the environment doubles as a record of what each function depends on. Every variable name appears
+ * once, in `sections` below, next to the loader that reads it.
+ */
+
+/** Which issuer's tokens the authorizer, `reauth` and `/ticket` trust. */
+export type TokenIssuerSettings =
+  | { readonly kind: 'cognito'; readonly userPoolId: string; readonly clientId: string }
+  | {
+      readonly kind: 'oidc';
+      readonly issuer: string;
+      readonly audience: readonly string[];
+      readonly jwksUri?: string;
+      readonly tokenUse?: string;
+    };
+
+/** Everything the environments are built from, defaults already applied (see `ParleyStackProps`). */
+export interface FunctionSettings {
+  readonly tableName: string;
+  /** The WebSocket stage's `https://` @connections endpoint. */
+  readonly callbackUrl: string;
+  readonly tokenIssuer: TokenIssuerSettings;
+  /** The public Cognito app client that `/login`, `/refresh` and `/logout` call. */
+  readonly cognitoClientId: string;
+  /** Origins allowed to open a WebSocket; `undefined` allows any. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly allowMissingOrigin: boolean;
+  readonly ticketTtlSeconds: number;
+  /** `undefined`: tokens travel in response bodies only. */
+  readonly loginCookie: { readonly domain?: string } | undefined;
+  readonly maxConnectionsPerUser: number;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+  readonly reauthNoticeSeconds: number;
+  readonly reauthGraceSeconds: number;
+}
+
+/**
+ * One configuration section: the variables it is given, and the loader of lambdas/config.ts that reads
+ * them at cold start (run at synth too, see `validateFunctionSettings`).
+ */
+interface Section {
+  readonly variables: (settings: FunctionSettings) => Record<string, string>;
+  readonly load: (env: Readonly<Record<string, string>>) => unknown;
+}
+
+const sections = {
+  /** CONNECTION_TTL_SECONDS keeps its default (3 h, above API Gateway's 2 h connection limit). */
+  store: { variables: (s) => ({ TABLE_NAME: s.tableName }), load: loadStoreConfig },
+  gateway: { variables: (s) => ({ CALLBACK_URL: s.callbackUrl }), load: loadGatewayConfig },
+  tokenIssuer: {
+    variables: ({ tokenIssuer: issuer }): Record<string, string> =>
+      issuer.kind === 'cognito'
+        ? {
+            AUTH_MODE: 'cognito',
+            COGNITO_USER_POOL_ID: issuer.userPoolId,
+            COGNITO_CLIENT_ID: issuer.clientId,
+          }
+        : {
+            AUTH_MODE: 'oidc',
+            OIDC_ISSUER: issuer.issuer,
+            OIDC_AUDIENCE: issuer.audience.join(','),
+            ...(issuer.jwksUri ? { OIDC_JWKS_URI: issuer.jwksUri } : {}),
+            ...(issuer.tokenUse ? { OIDC_TOKEN_USE: issuer.tokenUse } : {}),
+          },
+    load: loadAuthConfig,
+  },
+  /** The public app client (no IAM: it has no secret) and the optional HttpOnly token cookie. */
+  cognitoClient: {
+    variables: (s) => ({
+      COGNITO_CLIENT_ID: s.cognitoClientId,
+      LOGIN_COOKIE: String(s.loginCookie !== undefined),
+      ...(s.loginCookie?.domain ? { COOKIE_DOMAIN: s.loginCookie.domain } : {}),
+    }),
+    load: (env) => [loadLoginConfig(env), loadTokenCookieConfig(env)],
+  },
+  /** The authorizer's handshake `Origin` check; no ALLOWED_ORIGINS means any origin. */
+  origins: {
+    variables: (s) => ({
+      ...(s.allowedOrigins ? { ALLOWED_ORIGINS: s.allowedOrigins.join(',') } : {}),
+      ALLOW_MISSING_ORIGIN: String(s.allowMissingOrigin),
+    }),
+    load: loadOriginConfig,
+  },
+  /** One-time connection tickets: issued by `/ticket`, spent by the authorizer. */
+  tickets: {
+    variables: (s) => ({ TABLE_NAME: s.tableName, TICKET_TTL_SECONDS: String(s.ticketTtlSeconds) }),
+    load: loadTicketConfig,
+  },
+  /** CONNECT_PROBE_MIN_AGE_SECONDS keeps its default (above API Gateway's 29 s integration timeout). */
+  connectPolicy: {
+    variables: (s) => ({ MAX_CONNECTIONS_PER_USER: String(s.maxConnectionsPerUser) }),
+    load: loadConnectPolicyConfig,
+  },
+  /** The per-connection message rate of the routes that handle client frames. */
+  messageRate: {
+    variables: (s) => ({
+      RATE_LIMIT_PER_SECOND: String(s.rateLimit.perSecond),
+      RATE_LIMIT_BURST: String(s.rateLimit.burst),
+    }),
+    load: loadSessionPolicyConfig,
+  },
+  sweep: {
+    variables: (s) => ({
+      REAUTH_NOTICE_SECONDS: String(s.reauthNoticeSeconds),
+      REAUTH_GRACE_SECONDS: String(s.reauthGraceSeconds),
+    }),
+    load: loadSweepConfig,
+  },
+} as const satisfies Record<string, Section>;
+
+export type EnvironmentSection = keyof typeof sections;
+
+/** Rooms and connections: the shared handler wiring (lambdas/handlers/wiring.ts) loads both. */
+const session = ['store', 'gateway'] as const satisfies readonly EnvironmentSection[];
+const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
+
+/** The sections each function's handler loads. */
+export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly EnvironmentSection[]>> = {
+  authorizer: ['tokenIssuer', 'origins', 'tickets'],
+  connect: [...session, 'connectPolicy'],
+  disconnect: session,
+  default: messageRoute,
+  joinRoom: messageRoute,
+  leaveRoom: messageRoute,
+  sendMessage: messageRoute,
+  reauth: [...messageRoute, 'tokenIssuer'],
+  connectionEvents: session,
+  sweeper: [...session, 'sweep'],
+  login: ['cognitoClient'],
+  refresh: ['cognitoClient'],
+  logout: ['cognitoClient'],
+  ticket: ['tokenIssuer', 'tickets'],
+};
+
+/** The environment variables of one function (on top of `NODE_OPTIONS`, which every function gets). */
+export function functionEnvironment(name: FunctionName, settings: FunctionSettings): Record<string, string> {
+  return Object.assign(
+    {},
+    ...functionEnvironmentSections[name].map((section) => sections[section].variables(settings)),
+  );
+}
+
+/**
+ * Runs every section's own loader (lambdas/config.ts) over the variables the stack is about to deploy,
+ * so a prop the functions would refuse fails `cdk synth` with every problem listed, instead of failing
+ * each cold start. Deploy-time references (table name, URLs, ids) are opaque tokens here and pass.
+ */
+export function validateFunctionSettings(settings: FunctionSettings): void {
+  const problems: string[] = [];
+  if (settings.allowedOrigins?.length === 0) {
+    problems.push('allowedOrigins must list at least one origin; omit it to allow any origin');
+  }
+  for (const section of Object.values(sections)) {
+    try {
+      section.load(section.variables(settings));
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `Parley stack props give the functions an invalid configuration (variables: lib/function-environment.ts):\n- ${problems.join('\n- ')}`,
+    );
+  }
+}

@@ -1,0 +1,281 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import type { FunctionName } from '../../lambdas/functions.ts';
+import { functionPermissions } from '../../lib/function-permissions.ts';
+import type { ParleyStackProps } from '../../lib/parley-stack.ts';
+import { defaultTemplate, environmentOf, functionNames, synthesize } from './template-helpers.ts';
+
+const issuer = ['AUTH_MODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'];
+const session = ['TABLE_NAME', 'CALLBACK_URL'];
+const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST'];
+const messageRoutes = ['default', 'joinRoom', 'leaveRoom', 'sendMessage', 'reauth'] as const;
+
+/** What each handler loads at cold start (lambdas/handlers/*.ts), with the default props. */
+const expectedVariables: Record<FunctionName, readonly string[]> = {
+  authorizer: [...issuer, 'ALLOW_MISSING_ORIGIN', 'TABLE_NAME', 'TICKET_TTL_SECONDS'],
+  connect: [...session, 'MAX_CONNECTIONS_PER_USER'],
+  disconnect: session,
+  default: [...session, ...messageRate],
+  joinRoom: [...session, ...messageRate],
+  leaveRoom: [...session, ...messageRate],
+  sendMessage: [...session, ...messageRate],
+  reauth: [...session, ...messageRate, ...issuer],
+  connectionEvents: session,
+  sweeper: [...session, 'REAUTH_NOTICE_SECONDS', 'REAUTH_GRACE_SECONDS'],
+  login: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
+  refresh: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
+  logout: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
+  ticket: [...issuer, 'TABLE_NAME', 'TICKET_TTL_SECONDS'],
+};
+
+const customProps = {
+  allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
+  allowMissingOrigin: false,
+  ticketTtlSeconds: 45,
+  loginCookie: { domain: 'example.com' },
+  maxConnectionsPerUser: 2,
+  rateLimit: { perSecond: 3, burst: 6 },
+  reauthNoticeSeconds: 300,
+  reauthGraceSeconds: 10,
+} satisfies ParleyStackProps;
+
+let custom: Template | undefined;
+/** The stack with every connection policy prop set, synthesised once. */
+function customTemplate(): Template {
+  custom ??= synthesize(customProps);
+  return custom;
+}
+
+/** The message synthesis fails with, or a marker that it did not fail. */
+function synthesisError(props: ParleyStackProps): string {
+  try {
+    synthesize(props);
+    return 'synthesised without error';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+describe('function environment', () => {
+  it.each(functionNames)('gives %s exactly the variables its handler loads', (name) => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const variables = Object.keys(environmentOf(template, name)).filter((key) => key !== 'NODE_OPTIONS');
+
+    // Assess
+    expect(variables.sort()).toEqual([...new Set(expectedVariables[name])].sort());
+  });
+
+  it('gives the table name to every table user and the callback URL to exactly the functions that post', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const environments = Object.fromEntries(
+      functionNames.map((name) => [name, environmentOf(template, name)]),
+    );
+
+    // Assess
+    for (const name of functionNames) {
+      const { tableActions, manageConnections } = functionPermissions[name];
+      expect('TABLE_NAME' in (environments[name] ?? {}), `${name} TABLE_NAME`).toBe(tableActions.length > 0);
+      expect('CALLBACK_URL' in (environments[name] ?? {}), `${name} CALLBACK_URL`).toBe(manageConnections);
+    }
+    expect(JSON.stringify(environments.sendMessage?.CALLBACK_URL)).toMatch(
+      /^\{"Fn::Join".*https:\/\/.*\/prod"\]\]\}$/,
+    );
+  });
+
+  it('points the token verifiers at the Cognito pool and the login functions at its app client', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const [clientId] = Object.keys(template.findResources('AWS::Cognito::UserPoolClient'));
+    const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+
+    // Act
+    const environments = Object.fromEntries(
+      functionNames.map((name) => [name, environmentOf(template, name)]),
+    );
+
+    // Assess
+    for (const name of ['authorizer', 'reauth', 'ticket'] as const) {
+      expect(environments[name]).toMatchObject({
+        AUTH_MODE: 'cognito',
+        COGNITO_USER_POOL_ID: { Ref: poolId },
+        COGNITO_CLIENT_ID: { Ref: clientId },
+      });
+    }
+    for (const name of ['login', 'refresh', 'logout'] as const) {
+      expect(environments[name]).toMatchObject({ COGNITO_CLIENT_ID: { Ref: clientId } });
+    }
+  });
+
+  it('points every token verifier at an OIDC issuer when one is given', () => {
+    // Prepare
+    const oidcIssuer = {
+      issuer: 'https://auth.example.com',
+      audience: ['parley', 'parley-web'],
+      jwksUri: 'https://auth.example.com/keys',
+      tokenUse: 'access',
+    };
+
+    // Act
+    const template = synthesize({ oidcIssuer });
+
+    // Assess
+    for (const name of ['authorizer', 'reauth', 'ticket'] as const) {
+      const environment = environmentOf(template, name);
+      expect(environment).toMatchObject({
+        AUTH_MODE: 'oidc',
+        OIDC_ISSUER: 'https://auth.example.com',
+        OIDC_AUDIENCE: 'parley,parley-web',
+        OIDC_JWKS_URI: 'https://auth.example.com/keys',
+        OIDC_TOKEN_USE: 'access',
+      });
+      expect(environment).not.toHaveProperty('COGNITO_USER_POOL_ID');
+    }
+    expect(environmentOf(template, 'login')).toHaveProperty('COGNITO_CLIENT_ID');
+  });
+
+  it('lets the authorizer accept any origin and handshakes without one by default', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const environment = environmentOf(template, 'authorizer');
+
+    // Assess
+    expect(environment).not.toHaveProperty('ALLOWED_ORIGINS');
+    expect(environment.ALLOW_MISSING_ORIGIN).toBe('true');
+  });
+
+  it('gives the authorizer the allowed origins and the missing-origin switch from the props', () => {
+    // Prepare
+    const template = customTemplate();
+
+    // Act
+    const environment = environmentOf(template, 'authorizer');
+
+    // Assess
+    expect(environment).toMatchObject({
+      ALLOWED_ORIGINS: 'https://chat.example.com,http://localhost:5173',
+      ALLOW_MISSING_ORIGIN: 'false',
+    });
+  });
+
+  it.each([
+    ['default', defaultTemplate, '30'],
+    ['configured', customTemplate, '45'],
+  ] as const)('gives the ticket issuer and the authorizer one ticket lifetime (%s)', (_, template, ttl) => {
+    // Prepare
+    const synthesized = template();
+
+    // Act
+    const lifetimes = (['authorizer', 'ticket'] as const).map(
+      (name) => environmentOf(synthesized, name).TICKET_TTL_SECONDS,
+    );
+
+    // Assess
+    expect(lifetimes).toEqual([ttl, ttl]);
+  });
+
+  it('caps connections per user at 5 by default and leaves the probe age at its default', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const environment = environmentOf(template, 'connect');
+
+    // Assess
+    expect(environment.MAX_CONNECTIONS_PER_USER).toBe('5');
+    expect(environment).not.toHaveProperty('CONNECT_PROBE_MIN_AGE_SECONDS');
+    expect(environmentOf(customTemplate(), 'connect').MAX_CONNECTIONS_PER_USER).toBe('2');
+  });
+
+  it.each(messageRoutes)('rate-limits %s at 10 per second with a burst of 20 unless configured', (name) => {
+    // Prepare
+    const templates = [defaultTemplate(), customTemplate()];
+
+    // Act
+    const [defaults, configured] = templates.map((template) => environmentOf(template, name));
+
+    // Assess
+    expect(defaults).toMatchObject({ RATE_LIMIT_PER_SECOND: '10', RATE_LIMIT_BURST: '20' });
+    expect(configured).toMatchObject({ RATE_LIMIT_PER_SECOND: '3', RATE_LIMIT_BURST: '6' });
+  });
+
+  it('gives no rate limit to functions that handle no client frames', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const others = functionNames.filter((name) => !(messageRoutes as readonly string[]).includes(name));
+
+    // Act
+    const limited = others.filter((name) => 'RATE_LIMIT_PER_SECOND' in environmentOf(template, name));
+
+    // Assess
+    expect(others.length).toBeGreaterThan(0);
+    expect(limited).toEqual([]);
+  });
+
+  it('gives the sweeper its notice and grace periods', () => {
+    // Prepare
+    const templates = [defaultTemplate(), customTemplate()];
+
+    // Act
+    const [defaults, configured] = templates.map((template) => environmentOf(template, 'sweeper'));
+
+    // Assess
+    expect(defaults).toMatchObject({ REAUTH_NOTICE_SECONDS: '120', REAUTH_GRACE_SECONDS: '30' });
+    expect(configured).toMatchObject({ REAUTH_NOTICE_SECONDS: '300', REAUTH_GRACE_SECONDS: '10' });
+  });
+
+  it.each(['login', 'refresh', 'logout'] as const)(
+    'sets the token cookie from %s only when asked',
+    (name) => {
+      // Prepare
+      const templates = [defaultTemplate(), customTemplate()];
+
+      // Act
+      const [defaults, configured] = templates.map((template) => environmentOf(template, name));
+
+      // Assess
+      expect(defaults?.LOGIN_COOKIE).toBe('false');
+      expect(defaults).not.toHaveProperty('COOKIE_DOMAIN');
+      expect(configured).toMatchObject({ LOGIN_COOKIE: 'true', COOKIE_DOMAIN: 'example.com' });
+    },
+  );
+
+  it('refuses props the functions would refuse, naming every problem at synth', () => {
+    // Prepare
+    const props: ParleyStackProps = {
+      maxConnectionsPerUser: -1,
+      rateLimit: { perSecond: 10, burst: 0 },
+      ticketTtlSeconds: 3600,
+      allowedOrigins: ['https://chat.example.com/app'],
+      loginCookie: { domain: 'example.com/' },
+    };
+
+    // Act
+    const message = synthesisError(props);
+
+    // Assess
+    expect(message).toMatch(/MAX_CONNECTIONS_PER_USER must be an integer from 0 to 1000, got "-1"/);
+    expect(message).toMatch(/RATE_LIMIT_BURST/);
+    expect(message).toMatch(/TICKET_TTL_SECONDS/);
+    expect(message).toMatch(/ALLOWED_ORIGINS: .*"https:\/\/chat\.example\.com\/app"/);
+    expect(message).toMatch(/COOKIE_DOMAIN/);
+  });
+
+  it('refuses an empty origin list instead of reading it as any origin', () => {
+    // Prepare
+    const props: ParleyStackProps = { allowedOrigins: [] };
+
+    // Act
+    const message = synthesisError(props);
+
+    // Assess
+    expect(message).toMatch(/allowedOrigins must list at least one origin/);
+  });
+});
