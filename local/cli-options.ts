@@ -1,10 +1,15 @@
 /**
  * `npm start` options. Each option is one entry in `cliOptions`: its flag, help text and how it
- * changes the stack's options, so adding `--token-ttl` or `--rate-limit` is one more entry.
+ * changes the stack's options (local/local-stack-options.ts), so a new option is one more entry.
+ * Values are checked here so a typo fails with the flag's name; the handlers check their environment
+ * again at import.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseAllowedOrigins } from '../lambdas/core/origin-policy.ts';
 import { fail, ok, type Result } from '../lambdas/core/result.ts';
-import type { LocalStackOptions } from './local-stack.ts';
+import type { LocalStackOptions } from './local-stack-options.ts';
+import type { LocalPolicies } from './policies.ts';
 
 export const defaultPort = 8787;
 
@@ -44,7 +49,115 @@ export const cliOptions: readonly CliOption[] = [
       return undefined;
     },
   },
+  {
+    name: 'token-ttl',
+    value: 'SECONDS',
+    description: 'lifetime of the access tokens /login and /refresh issue (default 3600)',
+    apply: (value, options) => {
+      const seconds = integerIn(value, 1, 86_400);
+      if (seconds === undefined) return `--token-ttl must be an integer from 1 to 86400, got "${value}"`;
+      options.identity = { ...options.identity, tokenTtlSeconds: seconds };
+      return undefined;
+    },
+  },
+  {
+    name: 'signing-key',
+    value: 'FILE',
+    description: 'PKCS#8 PEM RSA private key (2048+ bits) the local issuer signs with (default: generated)',
+    apply: (value, options) => {
+      if (!existsSync(value)) return `--signing-key must name an existing PEM file, got "${value}"`;
+      options.identity = { ...options.identity, signingKeyFile: value };
+      return undefined;
+    },
+  },
+  integerPolicyOption(
+    'max-connections-per-user',
+    'maxConnectionsPerUser',
+    0,
+    1000,
+    'concurrent connections per user; 0 means no cap (default 5)',
+  ),
+  integerPolicyOption(
+    'rate-limit',
+    'rateLimitPerSecond',
+    0,
+    10_000,
+    'messages per second per connection; 0 turns the limit off (default 10)',
+  ),
+  integerPolicyOption(
+    'rate-burst',
+    'rateLimitBurst',
+    1,
+    100_000,
+    'messages an idle connection may send at once (default twice --rate-limit)',
+  ),
+  {
+    name: 'allowed-origins',
+    value: 'a,b',
+    description:
+      'comma-separated origins browsers may connect from, e.g. http://localhost:5173 (default: any)',
+    apply: (value, options) => {
+      const origins = value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== '');
+      if (origins.length === 0) return '--allowed-origins must list at least one origin (or *)';
+      const parsed = parseAllowedOrigins(origins);
+      if (!parsed.success) return `--allowed-origins: ${parsed.error.join('; ')}`;
+      options.policies = { ...options.policies, allowedOrigins: origins };
+      return undefined;
+    },
+  },
+  {
+    name: 'allow-missing-origin',
+    value: 'true|false',
+    description:
+      'whether handshakes without an Origin header (non-browser clients) are allowed (default true)',
+    apply: (value, options) => {
+      if (value !== 'true' && value !== 'false')
+        return `--allow-missing-origin must be true or false, got "${value}"`;
+      options.policies = { ...options.policies, allowMissingOrigin: value === 'true' };
+      return undefined;
+    },
+  },
+  {
+    name: 'sweep-interval',
+    value: 'SECONDS',
+    description:
+      'seconds between sweeps (reauth notices, closing expired connections; default 60, as on AWS)',
+    apply: (value, options) => {
+      const seconds = integerIn(value, 1, 86_400);
+      if (seconds === undefined) return `--sweep-interval must be an integer from 1 to 86400, got "${value}"`;
+      options.scheduleIntervalSeconds = { ...options.scheduleIntervalSeconds, sweeper: seconds };
+      return undefined;
+    },
+  },
 ];
+
+type NumericPolicy = {
+  [K in keyof LocalPolicies]-?: LocalPolicies[K] extends number | undefined ? K : never;
+}[keyof LocalPolicies];
+
+/** A flag that sets an integer policy, refusing values outside `min`–`max`. */
+function integerPolicyOption(
+  name: string,
+  policy: NumericPolicy,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      options.policies = { ...options.policies, [policy]: number };
+      return undefined;
+    },
+  };
+}
 
 export type CliCommand =
   | { readonly kind: 'start'; readonly options: StartOptions }

@@ -1,7 +1,8 @@
 /**
  * The whole product on one machine with no AWS account: DynamoDB Local with Parley's table, the local
- * identity provider, the API Gateway WebSocket emulator, the HTTP API and the table-stream poller, all
- * running the very handler files the CDK stack deploys (from lambdas/functions.ts).
+ * identity provider, the API Gateway WebSocket emulator, the HTTP API, the table-stream poller and the
+ * scheduled functions' timers, all running the very handler files the CDK stack deploys (from
+ * lambdas/functions.ts).
  *
  * Each function runs in this process as one warm instance (see local/lambda/local-function.ts).
  * Handlers read their configuration when imported, so one process runs one stack: start it once
@@ -10,11 +11,13 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { loadTokenCookieConfig } from '../lambdas/config.ts';
 import {
   type FunctionName,
   httpRoutes,
   routeSelectionExpression,
-  tokenQueryParameter,
+  scheduledFunctions,
+  webSocketIdentitySources,
   webSocketRoutes,
 } from '../lambdas/functions.ts';
 import { type DynamoDbLocal, localCredentials, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts';
@@ -23,83 +26,23 @@ import { type StreamPoller, startStreamPoller } from './dynamodb/stream-poller.t
 import { ensureTable } from './dynamodb/table.ts';
 import { applyEnvironment, handlerEnvironment } from './environment.ts';
 import { LocalStackError } from './errors.ts';
-import type { GatewayLimits } from './gateway/options.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './gateway/web-socket-gateway.ts';
 import { createHttpApi, notFound } from './http/http-api.ts';
-import { createIdentityProvider, type IdentityProvider } from './identity/identity-provider.ts';
-import { type HandlerLoader, loadCatalogueHandler } from './lambda/load-functions.ts';
+import { createIdentityProvider } from './identity/identity-provider.ts';
+import { loadCatalogueHandler } from './lambda/load-functions.ts';
 import { createLocalFunction, type LocalFunction } from './lambda/local-function.ts';
+import { type Schedules, startSchedules } from './lambda/schedules.ts';
+import type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 import { createLocalLogger, describeError, type LocalLogger } from './logger.ts';
+import { policyEnvironment } from './policies.ts';
 
-export interface LocalStackOptions {
-  /**
-   * Port for everything: the HTTP API, the WebSocket endpoint and the @connections API. 0 picks a free one.
-   * @default 0
-   */
-  readonly port?: number;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
-  /**
-   * Keeps the table (`<dataDir>/dynamodb`) and the identity provider's key and refresh tokens
-   * (`<dataDir>/identity`) across restarts.
-   * @default in memory
-   */
-  readonly dataDir?: string;
-  /** @default 'parley-local' */
-  readonly tableName?: string;
-  /** @default 'local' */
-  readonly stage?: string;
-  /** @default 'us-east-1' */
-  readonly region?: string;
-  readonly identity?: {
-    /** @default the identity provider's (3600) */
-    readonly tokenTtlSeconds?: number;
-    /** An RSA private key PEM to sign tokens with. */
-    readonly signingKeyFile?: string;
-    /** A users JSON file instead of the demo users. */
-    readonly usersFile?: string;
-    /** Epoch milliseconds for issued tokens (tests issue expired ones). @default Date.now */
-    readonly now?: () => number;
-  };
-  readonly gateway?: {
-    /** @default ['route.request.querystring.<tokenQueryParameter>'] */
-    readonly identitySources?: readonly string[];
-    /** @default AWS's limits */
-    readonly limits?: Partial<GatewayLimits>;
-  };
-  /** Extra variables for the handlers, e.g. `{ MAX_CONNECTIONS_PER_USER: '3' }`. */
-  readonly handlerEnvironment?: Readonly<Record<string, string>>;
-  /** @default 29000 */
-  readonly functionTimeoutMs?: number;
-  /** @default 100 */
-  readonly streamPollIntervalMs?: number;
-  /** @default info lines on stderr */
-  readonly logger?: LocalLogger;
-  /** @default imports the catalogue's entry files */
-  readonly loadHandler?: HandlerLoader;
-}
+export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 
-export interface LocalStack {
-  /** `http://127.0.0.1:<port>`: POST /login, POST /refresh, GET /.well-known/jwks.json. */
-  readonly httpUrl: string;
-  /** `ws://127.0.0.1:<port>/<stage>`; connect with `?token=<access token>`. */
-  readonly webSocketUrl: string;
-  /** The @connections endpoint the handlers use (`CALLBACK_URL`). */
-  readonly callbackUrl: string;
-  readonly port: number;
-  readonly tableName: string;
-  /** DynamoDB Local, e.g. for a test's own DynamoDBClient. */
-  readonly dynamoEndpoint: string;
-  readonly region: string;
-  readonly identity: IdentityProvider;
-  /** Test hooks of the WebSocket emulator. */
-  readonly gateway: Pick<WebSocketGateway, 'connections' | 'dropConnection'>;
-  /** Closes connections (running `$disconnect`), stops polling, kills DynamoDB Local, restores `process.env`. */
-  stop(): Promise<void>;
-}
-
-/** HTTP routes the local identity provider serves in place of Cognito-backed functions. */
-const identityProviderRoutes = new Set(['POST /login', 'POST /refresh']);
+/**
+ * HTTP routes whose AWS functions call Cognito; the local identity provider serves them instead, with
+ * the same handlers and a local authenticator. Every other route runs its catalogue function.
+ */
+const identityProviderRoutes = new Set(['POST /login', 'POST /refresh', 'POST /logout']);
 
 let running = false;
 let handlersImported = false;
@@ -116,10 +59,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logger = options.logger ?? createLocalLogger('info');
   const region = options.region ?? 'us-east-1';
   const tableName = options.tableName ?? 'parley-local';
-  const started: Started = {};
+  const started: Started = { restoreEnvironment: [] };
   const stop = () => stopStarted(started, logger);
 
   try {
+    // Policies first: the identity provider reads the cookie settings when it is created.
+    const policies = { ...policyEnvironment(options.policies), ...options.handlerEnvironment };
+    started.restoreEnvironment.push(applyEnvironment(policies));
+
     const gateway = await startWebSocketGateway({
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
@@ -127,13 +74,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       logger,
       routeSelectionExpression,
-      identitySources: options.gateway?.identitySources ?? [
-        `route.request.querystring.${tokenQueryParameter}`,
-      ],
+      identitySources: options.gateway?.identitySources ?? webSocketIdentitySources,
       ...(options.gateway?.limits ? { limits: options.gateway.limits } : {}),
     });
     started.gateway = gateway;
 
+    // LOGIN_COOKIE and COOKIE_DOMAIN, read as the login function reads them on AWS (it may throw: before DynamoDB Local starts).
+    const tokenCookie = loadTokenCookieConfig();
     // allSettled: if one fails, the other must still be recorded so stop() can undo it.
     const [dynamoStart, identityStart] = await Promise.allSettled([
       startDynamoDbLocal({
@@ -143,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The issuer is this server's origin, so the authorizer fetches the JWKS from the same port.
       createIdentityProvider({
         issuerUrl: gateway.httpUrl,
+        tokenCookie,
         ...(options.dataDir ? { dataDir: join(options.dataDir, 'identity') } : {}),
         ...options.identity,
       }),
@@ -167,15 +115,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const table = await ensureTable(dynamoClient, tableName);
     logger.info(`table ${tableName} ${table.created ? 'created' : 'found'}`);
 
-    started.restoreEnvironment = applyEnvironment(
-      handlerEnvironment({
-        tableName,
-        callbackUrl: gateway.callbackUrl,
-        dynamoEndpoint: dynamo.endpoint,
-        region,
-        authorizerEnv: { ...identity.authorizerEnv },
-        ...(options.handlerEnvironment ? { extra: options.handlerEnvironment } : {}),
-      }),
+    started.restoreEnvironment.push(
+      applyEnvironment(
+        handlerEnvironment({
+          tableName,
+          callbackUrl: gateway.callbackUrl,
+          dynamoEndpoint: dynamo.endpoint,
+          region,
+          authorizerEnv: { ...identity.authorizerEnv },
+          extra: policies,
+        }),
+      ),
     );
 
     const timeoutMs = options.functionTimeoutMs ?? 29_000;
@@ -183,12 +133,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!options.loadHandler) handlersImported = true;
       return createLocalFunction(name, await loadHandler(name), { timeoutMs, region });
     };
-    // WebSocket functions are imported now, so a broken cold start fails `npm start`, not the first client.
+    // WebSocket and scheduled functions are imported now, so a broken cold start fails `npm start`, not the first client.
+    const scheduled = Object.keys(scheduledFunctions) as FunctionName[];
     const loaded = new Map<FunctionName, LocalFunction>();
     for (const name of [
       'authorizer',
       'connectionEvents',
       ...Object.values(webSocketRoutes),
+      ...scheduled,
     ] as FunctionName[]) {
       if (!loaded.has(name)) loaded.set(name, await load(name));
     }
@@ -229,6 +181,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
 
+    const schedules = startSchedules(
+      scheduled.map((name) => ({
+        target: loadedFunction(name),
+        intervalMs:
+          1000 * (options.scheduleIntervalSeconds?.[name] ?? scheduledFunctions[name]?.everySeconds ?? 60),
+      })),
+      { region, logger, rulePrefix: tableName },
+    );
+    started.schedules = schedules;
+
     return {
       httpUrl: gateway.httpUrl,
       webSocketUrl: gateway.webSocketUrl,
@@ -242,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         connections: () => gateway.connections(),
         dropConnection: (id) => gateway.dropConnection(id),
       },
+      scheduledRuns: (name) => schedules.runs(name),
       stop,
     };
   } catch (error) {
@@ -251,16 +214,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 interface Started {
+  schedules?: Schedules;
   gateway?: WebSocketGateway;
   dynamo?: DynamoDbLocal;
   clients?: { destroy(): void }[];
   poller?: StreamPoller;
-  restoreEnvironment?: () => void;
+  /** In the order applied; undone in reverse. */
+  restoreEnvironment: (() => void)[];
 }
 
 /**
- * Stops in dependency order: connections close first (their `$disconnect` still needs the table),
- * then the poller, then DynamoDB Local; the environment is restored last. Idempotent.
+ * Stops in dependency order: timers first (a sweep posts to connections and writes the table), then
+ * connections close (their `$disconnect` still needs the table), then the poller, then DynamoDB Local;
+ * the environment is restored last. Idempotent.
  */
 async function stopStarted(started: Started, logger: LocalLogger): Promise<void> {
   const attempt = async (what: string, step: () => unknown) => {
@@ -270,12 +236,15 @@ async function stopStarted(started: Started, logger: LocalLogger): Promise<void>
       logger.error(`stopping ${what}: ${describeError(error)}`);
     }
   };
-  const { gateway, poller, clients, dynamo, restoreEnvironment } = started;
-  for (const key of Object.keys(started)) delete started[key as keyof Started];
+  const { schedules, gateway, poller, clients, dynamo } = started;
+  const restore = started.restoreEnvironment.splice(0).reverse();
+  for (const key of Object.keys(started))
+    if (key !== 'restoreEnvironment') delete started[key as keyof Started];
+  if (schedules) await attempt('the schedules', () => schedules.stop());
   if (gateway) await attempt('the gateway', () => gateway.stop());
   if (poller) await attempt('the stream poller', () => poller.stop());
   for (const client of clients ?? []) client.destroy();
   if (dynamo) await attempt('DynamoDB Local', () => dynamo.stop());
-  restoreEnvironment?.();
+  for (const undo of restore) undo();
   running = false;
 }

@@ -1,17 +1,19 @@
 /**
- * The local stack's stand-in for Cognito: `POST /login`, `POST /refresh` and
- * `GET /.well-known/jwks.json`, served by the same login and refresh handlers as on AWS with a local
- * {@link PasswordAuthenticator}. The tokens it issues are verified by the real authorizer in OIDC mode
+ * The local stack's stand-in for Cognito: `POST /login`, `POST /refresh`, `POST /logout` and
+ * `GET /.well-known/jwks.json`, served by the same login, refresh and logout handlers as on AWS with a
+ * local {@link PasswordAuthenticator}. The tokens it issues are verified by the real authorizer in OIDC mode
  * (aws-jwt-verify fetching this JWKS over loopback HTTP), so the local stack exercises the same
  * verification code as AWS.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isLoopbackHttpUrl } from '../../lambdas/adapters/http-jwks-fetcher.ts';
+import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
 import type { PasswordAuthenticator } from '../../lambdas/core/password-authenticator.ts';
 import type { Clock, Logger } from '../../lambdas/core/ports.ts';
 import { createLoginHandler } from '../../lambdas/handlers/login.ts';
+import { createLogoutHandler } from '../../lambdas/handlers/logout.ts';
 import { createRefreshHandler } from '../../lambdas/handlers/refresh.ts';
 import { AccessTokenIssuer, defaultTokenTtlSeconds } from './access-token-issuer.ts';
 import { serveHttpApi } from './lambda-http-bridge.ts';
@@ -42,6 +44,11 @@ export interface IdentityProviderProps {
   readonly tokenTtlSeconds?: number;
   /** @default 2 592 000 (30 days) */
   readonly refreshTokenTtlSeconds?: number;
+  /**
+   * The HttpOnly `parley_token` cookie on /login and /refresh (cleared by /logout), as LOGIN_COOKIE and
+   * COOKIE_DOMAIN configure it on AWS. @default disabled
+   */
+  readonly tokenCookie?: TokenCookieConfig;
   /** @default the handlers' JSON-lines logger on stdout */
   readonly logger?: Logger;
   /** Epoch milliseconds, for tests. @default Date.now */
@@ -75,7 +82,11 @@ export interface IdentityProvider {
   /** The Lambda-shaped handlers, for callers that route themselves. */
   readonly loginHandler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   readonly refreshHandler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
-  /** Serves `POST /login`, `POST /refresh` and `GET /.well-known/jwks.json`; false for any other path. */
+  readonly logoutHandler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /**
+   * Serves `POST /login`, `POST /refresh`, `POST /logout` and `GET /.well-known/jwks.json`; false for any
+   * other path.
+   */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** An access token for a known user without their password (test setup); throws for unknown users. */
   issueAccessToken(username: string): string;
@@ -107,9 +118,14 @@ export async function createIdentityProvider(props: IdentityProviderProps): Prom
     now: props.now,
   });
   const authenticator = new LocalPasswordAuthenticator({ users, issuer: issuerOfTokens, refreshTokens });
-  const logger = props.logger;
-  const loginHandler = createLoginHandler(logger ? { authenticator, logger } : { authenticator });
-  const refreshHandler = createRefreshHandler(logger ? { authenticator, logger } : { authenticator });
+  const handlerDeps = {
+    authenticator,
+    ...(props.logger ? { logger: props.logger } : {}),
+    ...(props.tokenCookie ? { tokenCookie: props.tokenCookie } : {}),
+  };
+  const loginHandler = createLoginHandler(handlerDeps);
+  const refreshHandler = createRefreshHandler(handlerDeps);
+  const logoutHandler = createLogoutHandler(handlerDeps);
   const jwks: Jwks = { keys: [signingKey.publicJwk] };
   const jwksBody = JSON.stringify(jwks);
 
@@ -124,6 +140,10 @@ export async function createIdentityProvider(props: IdentityProviderProps): Prom
     '/refresh': {
       method: 'POST',
       serve: (req, res) => serveHttpApi(refreshHandler, req, res, { routeKey: 'POST /refresh' }),
+    },
+    '/logout': {
+      method: 'POST',
+      serve: (req, res) => serveHttpApi(logoutHandler, req, res, { routeKey: 'POST /logout' }),
     },
     [jwksPath]: {
       method: 'GET',
@@ -149,6 +169,7 @@ export async function createIdentityProvider(props: IdentityProviderProps): Prom
     },
     loginHandler,
     refreshHandler,
+    logoutHandler,
     async handle(req, res) {
       const path = new URL(req.url ?? '/', 'http://local.invalid').pathname;
       const route = Object.hasOwn(routes, path) ? routes[path] : undefined;

@@ -1,12 +1,14 @@
 /**
  * {@link PasswordAuthenticator} for the local stack: users from the {@link UserDirectory}, access tokens
  * from the {@link AccessTokenIssuer}, refresh tokens from the {@link RefreshTokenStore}. Plugged into the
- * same login and refresh handlers as Cognito on AWS.
+ * same login, refresh and logout handlers as Cognito on AWS.
  */
 import type {
   LoginFailure,
   PasswordAuthenticator,
   RefreshFailure,
+  RevokeFailure,
+  RevokeOutcome,
   Tokens,
 } from '../../lambdas/core/password-authenticator.ts';
 import { fail, ok, type Result } from '../../lambdas/core/result.ts';
@@ -39,5 +41,10 @@ export class LocalPasswordAuthenticator implements PasswordAuthenticator {
     if (!record || !user || user.sub !== record.sub) return fail('invalid-refresh-token');
     const { token, expiresIn } = this.props.issuer.issue(user, record.issuedAt);
     return ok({ token, expiresIn });
+  }
+
+  /** Like Cognito's RevokeToken: the refresh token stops working; an unknown one is not an error. */
+  async revoke(refreshToken: string): Promise<Result<RevokeOutcome, RevokeFailure>> {
+    return ok((await this.props.refreshTokens.revoke(refreshToken)) ? 'revoked' : 'unknown');
   }
 }

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/local-stack.ts';
 import { silentLogger } from '../../local/logger.ts';
 import { openWebSocket, type TestClient } from '../local/support/test-client.ts';
-import { connectAs, eventually, login, type Session, tableReader } from './support/chat-fixtures.ts';
+import { connectAs, login, type Session } from './support/chat-fixtures.ts';
+import { eventually } from './support/eventually.ts';
+import { tableReader } from './support/table-reader.ts';
 
 describe('Parley chat on the local stack', () => {
   let stack: LocalStack;

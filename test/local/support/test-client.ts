@@ -5,7 +5,12 @@
 import WebSocket from 'ws';
 
 export type Handshake =
-  | { readonly kind: 'open'; readonly client: TestClient }
+  | {
+      readonly kind: 'open';
+      readonly client: TestClient;
+      /** The 101 response's raw headers, as name/value pairs in the order received. */
+      readonly responseHeaders: readonly (readonly [string, string])[];
+    }
   | { readonly kind: 'refused'; readonly status: number; readonly body: string }
   | { readonly kind: 'failed'; readonly error: Error };
 
@@ -29,9 +34,16 @@ export function openWebSocket(url: string, options: ConnectOptions = {}): Promis
         ),
       });
     }, options.timeoutMs ?? 5_000);
+    let responseHeaders: [string, string][] = [];
+    socket.once('upgrade', (response) => {
+      const raw = response.rawHeaders;
+      responseHeaders = [];
+      for (let i = 0; i + 1 < raw.length; i += 2)
+        responseHeaders.push([raw[i] as string, raw[i + 1] as string]);
+    });
     socket.once('open', () => {
       clearTimeout(timer);
-      resolve({ kind: 'open', client });
+      resolve({ kind: 'open', client, responseHeaders });
     });
     let refused = false;
     socket.once('unexpected-response', (request, response) => {

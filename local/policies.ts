@@ -1,0 +1,96 @@
+/**
+ * Parley's configurable policies as local-stack options. The handlers read them from their environment
+ * when imported (lambdas/config.ts), so each option is one environment variable the local stack sets
+ * before importing them: `policyVariables` below is the whole mapping, one entry per option.
+ */
+
+export interface LocalPolicies {
+  /**
+   * Concurrent connections per user; 0 means no cap (MAX_CONNECTIONS_PER_USER).
+   * @default the handlers' (5)
+   */
+  readonly maxConnectionsPerUser?: number;
+  /**
+   * Messages per second per connection; 0 turns the limit off (RATE_LIMIT_PER_SECOND).
+   * @default the handlers' (10)
+   */
+  readonly rateLimitPerSecond?: number;
+  /**
+   * Messages an idle connection may send at once (RATE_LIMIT_BURST).
+   * @default 2 × rateLimitPerSecond when that is given, else the handlers' (20)
+   */
+  readonly rateLimitBurst?: number;
+  /**
+   * Origins a browser handshake may come from, e.g. `http://localhost:5173` (ALLOWED_ORIGINS).
+   * @default the handlers'
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Whether handshakes without an `Origin` header (non-browser clients) are allowed (ALLOW_MISSING_ORIGIN).
+   * @default the handlers'
+   */
+  readonly allowMissingOrigin?: boolean;
+  /**
+   * Whether /login and /refresh also set the HttpOnly `parley_token` cookie (LOGIN_COOKIE). Locally the
+   * HTTP API and the WebSocket share host and port, the deployment the cookie is meant for.
+   * @default true
+   */
+  readonly loginCookie?: boolean;
+  /** Seconds before token expiry at which `reauth_required` is sent (REAUTH_NOTICE_SECONDS). @default the handlers' (120) */
+  readonly reauthNoticeSeconds?: number;
+  /** Seconds after token expiry before the sweeper closes a connection (REAUTH_GRACE_SECONDS). @default the handlers' (30) */
+  readonly reauthGraceSeconds?: number;
+  /**
+   * Age at which a slot holder is probed when its user is at the cap (CONNECT_PROBE_MIN_AGE_SECONDS).
+   * Tests shrink it; below the 29 s integration timeout a holder still inside its `$connect` can be evicted.
+   * @default the handlers' (30)
+   */
+  readonly connectProbeMinAgeSeconds?: number;
+  /** Lifetime of a one-time connection ticket from POST /ticket (TICKET_TTL_SECONDS). @default the handlers' */
+  readonly ticketTtlSeconds?: number;
+}
+
+type PolicyValue = number | boolean | readonly string[];
+
+/** Option → environment variable. */
+export const policyVariables: Readonly<Record<keyof LocalPolicies, string>> = {
+  maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
+  rateLimitPerSecond: 'RATE_LIMIT_PER_SECOND',
+  rateLimitBurst: 'RATE_LIMIT_BURST',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  allowMissingOrigin: 'ALLOW_MISSING_ORIGIN',
+  loginCookie: 'LOGIN_COOKIE',
+  reauthNoticeSeconds: 'REAUTH_NOTICE_SECONDS',
+  reauthGraceSeconds: 'REAUTH_GRACE_SECONDS',
+  connectProbeMinAgeSeconds: 'CONNECT_PROBE_MIN_AGE_SECONDS',
+  ticketTtlSeconds: 'TICKET_TTL_SECONDS',
+};
+
+/** Policies the local stack sets even when not asked to. */
+export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
+
+/**
+ * The variables for `policies` (over the local defaults). Options left out are left out of the result,
+ * so the handlers apply their own defaults. Values are not validated here: the handlers' configuration
+ * loaders check them at import and list every problem, as on AWS.
+ */
+export function policyEnvironment(policies: LocalPolicies = {}): Record<string, string> {
+  const effective: LocalPolicies = {
+    ...localPolicyDefaults,
+    ...policies,
+    ...(policies.rateLimitPerSecond !== undefined && policies.rateLimitBurst === undefined
+      ? { rateLimitBurst: Math.max(1, 2 * policies.rateLimitPerSecond) }
+      : {}),
+  };
+  const environment: Record<string, string> = {};
+  for (const [option, variable] of Object.entries(policyVariables)) {
+    const value = effective[option as keyof LocalPolicies] as PolicyValue | undefined;
+    if (value !== undefined) environment[variable] = format(value);
+  }
+  return environment;
+}
+
+function format(value: PolicyValue): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value.join(',');
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import {
+  loadConnectPolicyConfig,
+  loadOriginConfig,
+  loadSessionPolicyConfig,
+  loadSweepConfig,
+  loadTicketConfig,
+  loadTokenCookieConfig,
+} from '../../lambdas/config.ts';
+import { policyEnvironment, policyVariables } from '../../local/policies.ts';
+
+describe('local stack policies', () => {
+  it('sets only LOGIN_COOKIE=true when no policy is given, so the handlers keep their defaults', () => {
+    // Act / Assess
+    expect(policyEnvironment()).toEqual({ LOGIN_COOKIE: 'true' });
+  });
+
+  it('maps every policy to its variable', () => {
+    // Act
+    const environment = policyEnvironment({
+      maxConnectionsPerUser: 3,
+      rateLimitPerSecond: 4,
+      rateLimitBurst: 5,
+      allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
+      allowMissingOrigin: false,
+      loginCookie: false,
+      reauthNoticeSeconds: 6,
+      reauthGraceSeconds: 7,
+      connectProbeMinAgeSeconds: 8,
+      ticketTtlSeconds: 9,
+    });
+
+    // Assess
+    expect(environment).toEqual({
+      MAX_CONNECTIONS_PER_USER: '3',
+      RATE_LIMIT_PER_SECOND: '4',
+      RATE_LIMIT_BURST: '5',
+      ALLOWED_ORIGINS: 'http://localhost:5173,https://chat.example.com',
+      ALLOW_MISSING_ORIGIN: 'false',
+      LOGIN_COOKIE: 'false',
+      REAUTH_NOTICE_SECONDS: '6',
+      REAUTH_GRACE_SECONDS: '7',
+      CONNECT_PROBE_MIN_AGE_SECONDS: '8',
+      TICKET_TTL_SECONDS: '9',
+    });
+    expect(Object.keys(environment).sort()).toEqual(Object.values(policyVariables).sort());
+  });
+
+  it.each([
+    [3, 6],
+    [0, 1],
+  ])('gives a rate limit of %d a burst of %d unless one is given', (rateLimitPerSecond, burst) => {
+    // Act / Assess
+    expect(policyEnvironment({ rateLimitPerSecond })).toMatchObject({ RATE_LIMIT_BURST: String(burst) });
+  });
+
+  it('produces values the handlers’ configuration loaders accept and read back', () => {
+    // Prepare
+    const env = policyEnvironment({
+      maxConnectionsPerUser: 2,
+      rateLimitPerSecond: 3,
+      allowedOrigins: ['http://app.parley.test'],
+      allowMissingOrigin: false,
+      reauthNoticeSeconds: 4,
+      reauthGraceSeconds: 5,
+      connectProbeMinAgeSeconds: 1,
+      ticketTtlSeconds: 2,
+    });
+
+    // Act
+    const read = {
+      connect: loadConnectPolicyConfig(env),
+      session: loadSessionPolicyConfig(env),
+      origins: loadOriginConfig(env),
+      sweep: loadSweepConfig(env),
+      tickets: loadTicketConfig(env),
+      cookie: loadTokenCookieConfig(env),
+    };
+
+    // Assess
+    expect(read).toEqual({
+      connect: { maxConnectionsPerUser: 2, probeMinAgeSeconds: 1 },
+      session: { rateLimit: { ratePerSecond: 3, burst: 6 } },
+      origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
+      sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
+      tickets: { tableName: undefined, ttlSeconds: 2 },
+      cookie: { enabled: true },
+    });
+  });
+});
