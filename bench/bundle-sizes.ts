@@ -1,0 +1,65 @@
+/**
+ * Bundle size of every deployed function, from a real offline `cdk synth` (the same esbuild run that
+ * `cdk deploy` uploads): raw bytes, gzip bytes (close to what Lambda downloads at cold start) and the
+ * source map. Functions are matched to their assets through the template's `aws:asset:path` metadata.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type FunctionName, functions } from '../lambdas/functions.ts';
+
+export interface BundleSize {
+  readonly name: FunctionName;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+}
+
+export function measureBundleSizes(): BundleSize[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'parley-synth-'));
+  try {
+    execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    });
+    const template = JSON.parse(readFileSync(join(outdir, 'Parley.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+    };
+    const assetOf = (name: FunctionName) => {
+      const entry = Object.entries(template.Resources).find(
+        ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id.startsWith(`${name}Function`),
+      );
+      const path = entry?.[1].Metadata?.['aws:asset:path'];
+      if (!path) throw new Error(`no asset found for function ${name}`);
+      return join(outdir, path);
+    };
+    return (Object.keys(functions) as FunctionName[]).map((name) => {
+      const bundle = readFileSync(join(assetOf(name), 'index.mjs'));
+      return {
+        name,
+        bytes: bundle.length,
+        gzipBytes: gzipSync(bundle, { level: 9 }).length,
+        sourceMapBytes: statSync(join(assetOf(name), 'index.mjs.map')).size,
+      };
+    });
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export function formatBundleSizes(sizes: readonly BundleSize[]): string {
+  const rows = sizes.map(
+    (size) =>
+      `${size.name.padEnd(18)}${String(size.bytes).padStart(10)}${String(size.gzipBytes).padStart(10)}${String(size.sourceMapBytes).padStart(10)}`,
+  );
+  return [
+    `${'function'.padEnd(18)}${'bytes'.padStart(10)}${'gzip'.padStart(10)}${'map'.padStart(10)}`,
+    ...rows,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(formatBundleSizes(measureBundleSizes()));
+}

@@ -1,0 +1,61 @@
+/**
+ * Counts DynamoDB capacity per operation: a middleware asks every request for its consumed capacity
+ * (`ReturnConsumedCapacity: TOTAL`, table and indexes together) and adds it up, so the store adapters
+ * are measured unchanged. DynamoDB Local reports only the total units, so reads and writes are told
+ * apart by the kind of request.
+ */
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface CapacityReading {
+  readonly requests: number;
+  readonly read: number;
+  readonly write: number;
+}
+
+export class CapacityMeter {
+  private requests = 0;
+  private read = 0;
+  private write = 0;
+
+  attach(client: DynamoDBDocumentClient): void {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(context.commandName ?? '');
+        try {
+          const result = await next(args);
+          this.record(
+            (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity,
+            isRead,
+          );
+          return result;
+        } catch (error) {
+          // Failed conditions and cancelled transactions consume capacity too; count the request.
+          this.requests++;
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'capacityMeter' },
+    );
+  }
+
+  /** Runs `operation` and returns what it consumed. */
+  async measure(operation: () => Promise<unknown>): Promise<CapacityReading> {
+    const before = { requests: this.requests, read: this.read, write: this.write };
+    await operation();
+    return {
+      requests: this.requests - before.requests,
+      read: this.read - before.read,
+      write: this.write - before.write,
+    };
+  }
+
+  private record(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, isRead: boolean): void {
+    this.requests++;
+    const units = [consumed ?? []].flat().reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
+    if (isRead) this.read += units;
+    else this.write += units;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * DynamoDB capacity per Parley operation, measured on DynamoDB Local through the production store
+ * adapters and core use cases (the code the Lambdas run). Prints one row per operation: requests,
+ * read and write capacity units. DynamoDB Local applies the on-demand accounting rules (1 WCU per KB
+ * written, per index too; 0.5 RCU per eventually consistent 4 KB read, 1 RCU strongly consistent).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoConnectionSlots } from '../lambdas/adapters/dynamo-connection-slots.ts';
+import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
+import { DynamoRateLimiter } from '../lambdas/adapters/dynamo-rate-limiter.ts';
+import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
+import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
+import type { Identity } from '../lambdas/core/identity.ts';
+import type { ConnectionGateway } from '../lambdas/core/ports.ts';
+import { joinRoom, leaveRoom, sendMessage } from '../lambdas/core/rooms.ts';
+import { sweepConnections } from '../lambdas/core/sweeper.ts';
+import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
+import { ensureTable } from '../local/dynamodb/table.ts';
+import { CapacityMeter, type CapacityReading } from './capacity-meter.ts';
+
+const TABLE = 'parley-bench';
+const TTL = 3 * 3600;
+const ROOM_SIZES = [10, 100, 1000];
+
+/** Delivers every post instantly: this benchmark is about the table, not the network. */
+const gateway: ConnectionGateway = {
+  post: async () => 'delivered',
+  disconnect: async () => 'delivered',
+  probe: async () => 'open',
+};
+const silent = { info() {}, warn() {}, error() {} };
+
+const user = (index: number): Identity => ({
+  userId: `user-${index}`,
+  username: `user${index}`,
+  groups: [],
+  tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600,
+});
+
+export async function measureCapacity(): Promise<{ operation: string; reading: CapacityReading }[]> {
+  const dynamo = await startDynamoDbLocal();
+  try {
+    const raw = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: localCredentials,
+    });
+    await ensureTable(raw, TABLE);
+    const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    const meter = new CapacityMeter();
+    meter.attach(client);
+
+    const connections = new DynamoConnectionStore(client, TABLE, TTL);
+    const rooms = new DynamoRoomStore(client, TABLE, TTL);
+    const deps = {
+      connections,
+      rooms,
+      gateway,
+      logger: silent,
+      now: Date.now,
+      newMessageId: () => `m-${Date.now()}`,
+      slots: new DynamoConnectionSlots(client, TABLE, TTL),
+      probeMinAgeMs: 30_000,
+      rateLimiter: new DynamoRateLimiter(client, TABLE, { ratePerSecond: 10, burst: 20 }),
+    };
+    const rows: { operation: string; reading: CapacityReading }[] = [];
+    const row = async (operation: string, run: () => Promise<unknown>) =>
+      rows.push({ operation, reading: await meter.measure(run) });
+
+    await row('$connect (cap 5: claim a slot, store the connection)', () =>
+      openConnection(deps, 'c-0', user(0), 5),
+    );
+    await row('$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
+    const caller = await connections.find('c-0');
+    if (!caller) throw new Error('the connection was not stored');
+    await row('caller lookup (every message: strongly consistent GetItem)', () => connections.find('c-0'));
+    await row('rate-limit step (every message)', () => deps.rateLimiter.consume('c-0'));
+    await row('joinRoom (transaction) + joined to 1 member', () => joinRoom(deps, caller, 'bench-0'));
+
+    for (const size of ROOM_SIZES) {
+      const room = `bench-${size}`;
+      for (let index = 0; index < size; index++) {
+        const connectionId = `r${size}-${index}`;
+        await openConnection(deps, connectionId, user(1000 + index), 0);
+        const member = await connections.find(connectionId);
+        if (member)
+          await rooms.join({
+            room,
+            connectionId,
+            userId: member.userId,
+            username: member.username,
+            joinedAt: Date.now(),
+          });
+      }
+      const sender = await connections.find(`r${size}-0`);
+      if (!sender) throw new Error('the sender was not stored');
+      await row(`sendMessage to a room of ${size}`, () => sendMessage(deps, sender, room, 'hello, room'));
+    }
+
+    await row('leaveRoom (transaction) + left to the rest', () => leaveRoom(deps, caller, 'bench-0'));
+    await joinRoom(deps, caller, 'bench-0');
+    await joinRoom(deps, caller, 'bench-10');
+    await row('$disconnect with 2 rooms (Query, batch delete, slot release, left notices)', () =>
+      closeConnection(deps, 'c-0'),
+    );
+    await row('reauth (lookup + conditional update)', async () => {
+      await connections.updateIdentity('c-1', {
+        ...user(1),
+        tokenExpiresAt: Math.floor(Date.now() / 1000) + 7200,
+      });
+    });
+    await row(
+      `sweep with ${ROOM_SIZES.reduce((sum, size) => sum + size, 1)} stored connections, none due (8 shard queries)`,
+      () => sweepConnections(deps, { reauthNoticeSeconds: 120, reauthGraceSeconds: 30 }),
+    );
+    return rows;
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+export function formatCapacity(rows: { operation: string; reading: CapacityReading }[]): string {
+  const width = Math.max(...rows.map((row) => row.operation.length));
+  const lines = rows.map(
+    ({ operation, reading }) =>
+      `${operation.padEnd(width)}  ${String(reading.requests).padStart(8)}  ${reading.read.toFixed(1).padStart(8)}  ${reading.write.toFixed(1).padStart(8)}`,
+  );
+  return [`${'operation'.padEnd(width)}  requests       RCU       WCU`, ...lines].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(formatCapacity(await measureCapacity()));
+}
