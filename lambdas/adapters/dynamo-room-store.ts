@@ -4,11 +4,7 @@
  * so $disconnect finds a connection's rooms in one Query).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JoinOutcome, LeaveOutcome, RoomMembership, RoomStore } from '../core/ports.ts';
 import { queryPages } from './dynamo-query.ts';
 import { keys } from './table-layout.ts';
