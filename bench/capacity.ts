@@ -104,8 +104,10 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
     await row('$disconnect with 2 rooms (Query, batch delete, slot release, left notices)', () =>
       closeConnection(deps, 'c-0'),
     );
-    await row('reauth (lookup + conditional update)', async () => {
-      await connections.updateIdentity('c-1', {
+    const reauthCaller = await connections.find('c-1');
+    if (!reauthCaller) throw new Error('the connection was not stored');
+    await row('reauth (conditional update of the caller read for the message)', async () => {
+      await connections.updateIdentity(reauthCaller, {
         ...user(1),
         tokenExpiresAt: Math.floor(Date.now() / 1000) + 7200,
       });

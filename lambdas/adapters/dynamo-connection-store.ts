@@ -104,9 +104,8 @@ export class DynamoConnectionStore implements ConnectionStore {
     return { connection, rooms };
   }
 
-  async updateIdentity(connectionId: string, identity: Identity): Promise<'updated' | 'gone'> {
-    const connection = await this.find(connectionId);
-    if (!connection) return 'gone';
+  async updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'> {
+    const { connectionId } = connection;
     const sweep = keys.sweep(
       connectionId,
       sweepTimeOf({ ...connection, tokenExpiresAt: identity.tokenExpiresAt }),

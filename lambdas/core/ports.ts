@@ -36,8 +36,12 @@ export interface ConnectionStore {
   find(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Deletes the connection, every membership it holds and its slot. Idempotent: removing twice is harmless. */
   remove(connectionId: string): Promise<RemovedConnection>;
-  /** Replaces the token-derived identity after a re-authentication of the same user. */
-  updateIdentity(connectionId: string, identity: Identity): Promise<'updated' | 'gone'>;
+  /**
+   * Replaces the token-derived identity after a re-authentication of the same user. Takes the record
+   * the caller already read (its `connectedAt` fixes the sweep time), so no second read is needed;
+   * 'gone' when the connection was removed meanwhile.
+   */
+  updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'>;
   /** Records that the reauth notice for this token expiry was sent; false if it already was (or the token changed). */
   markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean>;
   /** Connections whose token expires, or whose 2-hour limit passes, at or before `until` (epoch seconds). */

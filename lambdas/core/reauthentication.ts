@@ -56,7 +56,7 @@ export async function reauthenticate(
     await deps.gateway.disconnect(caller.connectionId);
     return { ok: true };
   }
-  if ((await deps.connections.updateIdentity(caller.connectionId, identity)) === 'gone') {
+  if ((await deps.connections.updateIdentity(caller, identity)) === 'gone') {
     return {
       ok: false,
       error: {
