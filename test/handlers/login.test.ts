@@ -10,10 +10,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
-import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
 import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createLoginHandler } from '../../lambdas/handlers/login.ts';
+import { clientFault, cognitoEndpoint, testClientId } from '../fixtures/cognito-endpoints.ts';
 import {
   base64Encoded,
   type HttpBody,
@@ -24,7 +23,7 @@ import {
 } from '../fixtures/http-events.ts';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
-const clientId = 'parleytestclient0000000000';
+const clientId = testClientId;
 const password = 'correct-horse-battery-staple';
 const tokens = {
   AccessToken: 'access.jwt.token',
@@ -32,19 +31,13 @@ const tokens = {
   ExpiresIn: 3600,
   IdToken: 'id.jwt.token',
 };
-const metadata = { $metadata: { httpStatusCode: 400 } };
+const metadata = clientFault;
 
 let logLines: string[] = [];
 let consoleOutput: string[] = [];
 
 function loginHandler(tokenCookie?: TokenCookieConfig) {
-  const logger = createJsonLogger({ function: 'login' }, (line) => logLines.push(line));
-  const authenticator = new CognitoPasswordAuthenticator({
-    client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
-    clientId,
-    logger,
-  });
-  return createLoginHandler({ authenticator, logger, ...(tokenCookie ? { tokenCookie } : {}) });
+  return cognitoEndpoint('login', logLines, createLoginHandler, tokenCookie);
 }
 
 beforeEach(() => {

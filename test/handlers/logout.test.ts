@@ -8,10 +8,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CognitoPasswordAuthenticator } from '../../lambdas/adapters/cognito-password-auth.ts';
-import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
 import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createLogoutHandler } from '../../lambdas/handlers/logout.ts';
+import { clientFault, cognitoEndpoint, testClientId } from '../fixtures/cognito-endpoints.ts';
 import {
   base64Encoded,
   type HttpBody,
@@ -22,19 +21,13 @@ import {
 } from '../fixtures/http-events.ts';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
-const clientId = 'parleytestclient0000000000';
+const clientId = testClientId;
 const refreshToken = 'eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh-token-body';
-const metadata = { $metadata: { httpStatusCode: 400 } };
+const metadata = clientFault;
 let logLines: string[] = [];
 
 function logoutHandler(tokenCookie?: TokenCookieConfig) {
-  const logger = createJsonLogger({ function: 'logout' }, (line) => logLines.push(line));
-  const authenticator = new CognitoPasswordAuthenticator({
-    client: new CognitoIdentityProviderClient({ region: 'eu-west-1' }),
-    clientId,
-    logger,
-  });
-  return createLogoutHandler({ authenticator, logger, ...(tokenCookie ? { tokenCookie } : {}) });
+  return cognitoEndpoint('logout', logLines, createLogoutHandler, tokenCookie);
 }
 
 beforeEach(() => {
