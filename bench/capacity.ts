@@ -62,7 +62,7 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       newMessageId: () => `m-${Date.now()}`,
       slots: new DynamoConnectionSlots(client, TABLE, TTL),
       probeMinAgeMs: 30_000,
-      rateLimiter: new DynamoRateLimiter(client, TABLE, { ratePerSecond: 10, burst: 20 }),
+      rateLimiter: new DynamoRateLimiter(client, TABLE, { perSecond: 10, burst: 20 }),
     };
     const rows: { operation: string; reading: CapacityReading }[] = [];
     const row = async (operation: string, run: () => Promise<unknown>) =>

@@ -57,7 +57,7 @@ export async function measureFanOut(): Promise<string[]> {
   const stack = await startLocalStack({
     port: 0,
     logger: silentLogger,
-    policies: { maxConnectionsPerUser: 0, rateLimitPerSecond: 0 },
+    policies: { maxConnectionsPerUser: 0, rateLimit: { perSecond: 0 } },
   });
   const lines: string[] = [];
   try {

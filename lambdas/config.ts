@@ -7,6 +7,8 @@
  */
 import { ConfigurationError } from './core/errors.ts';
 import { type OriginPolicy, parseAllowedOrigins } from './core/origin-policy.ts';
+import type { RateLimit } from './core/rate-limit.ts';
+import { defaults } from './defaults.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -78,7 +80,12 @@ export function loadStoreConfig(env: Env = process.env): StoreConfig {
   const reader = new EnvReader(env);
   return reader.done({
     tableName: reader.required('TABLE_NAME'),
-    connectionTtlSeconds: reader.integer('CONNECTION_TTL_SECONDS', 3 * 3600, 2 * 3600, 7 * 24 * 3600),
+    connectionTtlSeconds: reader.integer(
+      'CONNECTION_TTL_SECONDS',
+      defaults.connectionTtlSeconds,
+      2 * 3600,
+      7 * 24 * 3600,
+    ),
   });
 }
 
@@ -149,14 +156,19 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
 /** Limits on what one connection may do. */
 export interface SessionPolicyConfig {
   /** Per-connection token bucket; undefined when RATE_LIMIT_PER_SECOND is 0 (no limit). */
-  readonly rateLimit: { readonly ratePerSecond: number; readonly burst: number } | undefined;
+  readonly rateLimit: RateLimit | undefined;
 }
 
 export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyConfig {
   const reader = new EnvReader(env);
-  const ratePerSecond = reader.integer('RATE_LIMIT_PER_SECOND', 10, 0, 10_000);
-  const burst = reader.integer('RATE_LIMIT_BURST', Math.max(1, 2 * ratePerSecond), 1, 100_000);
-  return reader.done({ rateLimit: ratePerSecond > 0 ? { ratePerSecond, burst } : undefined });
+  const perSecond = reader.integer('RATE_LIMIT_PER_SECOND', defaults.rateLimit.perSecond, 0, 10_000);
+  const burst = reader.integer(
+    'RATE_LIMIT_BURST',
+    perSecond === defaults.rateLimit.perSecond ? defaults.rateLimit.burst : Math.max(1, 2 * perSecond),
+    1,
+    100_000,
+  );
+  return reader.done({ rateLimit: perSecond > 0 ? { perSecond, burst } : undefined });
 }
 
 /** Limits applied when a connection opens. */
@@ -174,8 +186,18 @@ export interface ConnectPolicyConfig {
 export function loadConnectPolicyConfig(env: Env = process.env): ConnectPolicyConfig {
   const reader = new EnvReader(env);
   return reader.done({
-    maxConnectionsPerUser: reader.integer('MAX_CONNECTIONS_PER_USER', 5, 0, 1000),
-    probeMinAgeSeconds: reader.integer('CONNECT_PROBE_MIN_AGE_SECONDS', 30, 0, 3600),
+    maxConnectionsPerUser: reader.integer(
+      'MAX_CONNECTIONS_PER_USER',
+      defaults.maxConnectionsPerUser,
+      0,
+      1000,
+    ),
+    probeMinAgeSeconds: reader.integer(
+      'CONNECT_PROBE_MIN_AGE_SECONDS',
+      defaults.connectProbeMinAgeSeconds,
+      0,
+      3600,
+    ),
   });
 }
 
@@ -190,8 +212,8 @@ export interface SweepConfig {
 export function loadSweepConfig(env: Env = process.env): SweepConfig {
   const reader = new EnvReader(env);
   return reader.done({
-    reauthNoticeSeconds: reader.integer('REAUTH_NOTICE_SECONDS', 120, 0, 86_400),
-    reauthGraceSeconds: reader.integer('REAUTH_GRACE_SECONDS', 30, 0, 86_400),
+    reauthNoticeSeconds: reader.integer('REAUTH_NOTICE_SECONDS', defaults.reauthNoticeSeconds, 0, 86_400),
+    reauthGraceSeconds: reader.integer('REAUTH_GRACE_SECONDS', defaults.reauthGraceSeconds, 0, 86_400),
   });
 }
 
@@ -248,7 +270,7 @@ export function loadTicketConfig(
   const reader = new EnvReader(env);
   return reader.done({
     tableName: options.tableRequired ? reader.required('TABLE_NAME') : reader.optional('TABLE_NAME'),
-    ttlSeconds: reader.integer('TICKET_TTL_SECONDS', 30, 1, 300),
+    ttlSeconds: reader.integer('TICKET_TTL_SECONDS', defaults.ticketTtlSeconds, 1, 300),
   });
 }
 

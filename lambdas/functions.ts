@@ -78,13 +78,6 @@ export const webSocketRoutes: Readonly<Record<string, FunctionName>> = {
 
 export const routeSelectionExpression = '$request.body.action';
 
-/** `?token=<JWT>`: the tutorial's way to present a token. */
-export const tokenQueryParameter = 'token';
-/** `?ticket=<one-time ticket>` from POST /ticket. */
-export const ticketQueryParameter = 'ticket';
-/** The HttpOnly cookie `/login` and `/refresh` can set (when the APIs share a domain). */
-export const tokenCookieName = 'parley_token';
-
 /**
  * The authorizer's identity sources. API Gateway invokes the authorizer only when every listed source
  * is present and answers 401 itself otherwise, so listing `?token=` would shut out the subprotocol,

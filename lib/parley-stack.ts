@@ -4,7 +4,9 @@ import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { defaults } from '../lambdas/defaults.ts';
 import { connectionEventsStreamFilter, type FunctionName, functions } from '../lambdas/functions.ts';
+import { Accounts } from './accounts.ts';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.ts';
 import { Data } from './data.ts';
 import {
@@ -14,7 +16,6 @@ import {
 } from './function-environment.ts';
 import { grantFunctionPermissions } from './function-permissions.ts';
 import { ParleyHttpApi } from './http-api.ts';
-import { Identity } from './identity.ts';
 import { ParleyFunction } from './parley-function.ts';
 import { RealtimeApi } from './realtime-api.ts';
 import { Schedules } from './schedules.ts';
@@ -154,7 +155,7 @@ export class ParleyStack extends Stack {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const data = new Data(this, 'Data', { removalPolicy });
-    const identity = new Identity(this, 'Identity', { removalPolicy });
+    const accounts = new Accounts(this, 'Accounts', { removalPolicy });
 
     const handlers = Object.fromEntries(
       (Object.keys(functions) as FunctionName[]).map((name) => [
@@ -194,18 +195,18 @@ export class ParleyStack extends Stack {
         ? { kind: 'oidc', ...props.oidcIssuer }
         : {
             kind: 'cognito',
-            userPoolId: identity.userPool.userPoolId,
-            clientId: identity.client.userPoolClientId,
+            userPoolId: accounts.userPool.userPoolId,
+            clientId: accounts.client.userPoolClientId,
           },
-      cognitoClientId: identity.client.userPoolClientId,
+      cognitoClientId: accounts.client.userPoolClientId,
       allowedOrigins: props.allowedOrigins,
       allowMissingOrigin: props.allowMissingOrigin ?? true,
-      ticketTtlSeconds: props.ticketTtlSeconds ?? 30,
+      ticketTtlSeconds: props.ticketTtlSeconds ?? defaults.ticketTtlSeconds,
       loginCookie: props.loginCookie,
-      maxConnectionsPerUser: props.maxConnectionsPerUser ?? 5,
-      rateLimit: props.rateLimit ?? { perSecond: 10, burst: 20 },
-      reauthNoticeSeconds: props.reauthNoticeSeconds ?? 120,
-      reauthGraceSeconds: props.reauthGraceSeconds ?? 30,
+      maxConnectionsPerUser: props.maxConnectionsPerUser ?? defaults.maxConnectionsPerUser,
+      rateLimit: props.rateLimit ?? defaults.rateLimit,
+      reauthNoticeSeconds: props.reauthNoticeSeconds ?? defaults.reauthNoticeSeconds,
+      reauthGraceSeconds: props.reauthGraceSeconds ?? defaults.reauthGraceSeconds,
     };
     validateFunctionSettings(settings);
 
@@ -233,8 +234,8 @@ export class ParleyStack extends Stack {
 
     new CfnOutput(this, 'WebSocketUrl', { value: realtime.stage.url });
     new CfnOutput(this, 'HttpApiUrl', { value: http.stage.url });
-    new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: identity.client.userPoolClientId });
+    new CfnOutput(this, 'UserPoolId', { value: accounts.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: accounts.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
   }
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllowedOrigins } from '../lambdas/core/origin-policy.ts';
 import { fail, ok, type Result } from '../lambdas/core/result.ts';
+import { defaults } from '../lambdas/defaults.ts';
 import type { LocalStackOptions } from './local-stack-options.ts';
 import type { LocalPolicies } from './policies.ts';
 
@@ -75,22 +76,30 @@ export const cliOptions: readonly CliOption[] = [
     'maxConnectionsPerUser',
     0,
     1000,
-    'concurrent connections per user; 0 means no cap (default 5)',
+    `concurrent connections per user; 0 means no cap (default ${defaults.maxConnectionsPerUser})`,
   ),
-  integerPolicyOption(
-    'rate-limit',
-    'rateLimitPerSecond',
-    0,
-    10_000,
-    'messages per second per connection; 0 turns the limit off (default 10)',
-  ),
-  integerPolicyOption(
-    'rate-burst',
-    'rateLimitBurst',
-    1,
-    100_000,
-    'messages an idle connection may send at once (default twice --rate-limit)',
-  ),
+  {
+    name: 'rate-limit',
+    value: 'N',
+    description: `messages per second per connection; 0 turns the limit off (default ${defaults.rateLimit.perSecond})`,
+    apply: (value, options) => {
+      const perSecond = integerIn(value, 0, 10_000);
+      if (perSecond === undefined) return `--rate-limit must be an integer from 0 to 10000, got "${value}"`;
+      options.policies = { ...options.policies, rateLimit: { ...options.policies?.rateLimit, perSecond } };
+      return undefined;
+    },
+  },
+  {
+    name: 'rate-burst',
+    value: 'N',
+    description: `messages an idle connection may send at once (default twice --rate-limit, ${defaults.rateLimit.burst})`,
+    apply: (value, options) => {
+      const burst = integerIn(value, 1, 100_000);
+      if (burst === undefined) return `--rate-burst must be an integer from 1 to 100000, got "${value}"`;
+      options.policies = { ...options.policies, rateLimit: { ...options.policies?.rateLimit, burst } };
+      return undefined;
+    },
+  },
   {
     name: 'allowed-origins',
     value: 'a,b',

@@ -34,7 +34,5 @@ export function createLocalLogger(
 
 export const silentLogger: LocalLogger = createLocalLogger('silent');
 
-/** Name and message of a failure, never attached request data. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+/** Name and message of a failure, never attached request data (lambdas/core/failure.ts). */
+export { formatFailure as describeError } from '../lambdas/core/failure.ts';

@@ -11,15 +11,11 @@ export interface LocalPolicies {
    */
   readonly maxConnectionsPerUser?: number;
   /**
-   * Messages per second per connection; 0 turns the limit off (RATE_LIMIT_PER_SECOND).
-   * @default the handlers' (10)
+   * The per-connection token bucket: `perSecond` messages per second, 0 turns the limit off
+   * (RATE_LIMIT_PER_SECOND); `burst` messages an idle connection may send at once (RATE_LIMIT_BURST).
+   * @default the handlers' (lambdas/defaults.ts); `burst` is 2 × `perSecond` when only that is given
    */
-  readonly rateLimitPerSecond?: number;
-  /**
-   * Messages an idle connection may send at once (RATE_LIMIT_BURST).
-   * @default 2 × rateLimitPerSecond when that is given, else the handlers' (20)
-   */
-  readonly rateLimitBurst?: number;
+  readonly rateLimit?: { readonly perSecond?: number; readonly burst?: number };
   /**
    * Origins a browser handshake may come from, e.g. `http://localhost:5173` (ALLOWED_ORIGINS).
    * @default the handlers'
@@ -52,11 +48,12 @@ export interface LocalPolicies {
 
 type PolicyValue = number | boolean | readonly string[];
 
-/** Option → environment variable. */
-export const policyVariables: Readonly<Record<keyof LocalPolicies, string>> = {
+/** The flat options: option → environment variable. */
+type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit'>;
+
+/** Option → environment variable (`rateLimit` maps its two members, see `rateLimitVariables`). */
+export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
   maxConnectionsPerUser: 'MAX_CONNECTIONS_PER_USER',
-  rateLimitPerSecond: 'RATE_LIMIT_PER_SECOND',
-  rateLimitBurst: 'RATE_LIMIT_BURST',
   allowedOrigins: 'ALLOWED_ORIGINS',
   allowMissingOrigin: 'ALLOW_MISSING_ORIGIN',
   loginCookie: 'LOGIN_COOKIE',
@@ -65,6 +62,8 @@ export const policyVariables: Readonly<Record<keyof LocalPolicies, string>> = {
   connectProbeMinAgeSeconds: 'CONNECT_PROBE_MIN_AGE_SECONDS',
   ticketTtlSeconds: 'TICKET_TTL_SECONDS',
 };
+
+export const rateLimitVariables = { perSecond: 'RATE_LIMIT_PER_SECOND', burst: 'RATE_LIMIT_BURST' } as const;
 
 /** Policies the local stack sets even when not asked to. */
 export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
@@ -75,18 +74,16 @@ export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
  * loaders check them at import and list every problem, as on AWS.
  */
 export function policyEnvironment(policies: LocalPolicies = {}): Record<string, string> {
-  const effective: LocalPolicies = {
-    ...localPolicyDefaults,
-    ...policies,
-    ...(policies.rateLimitPerSecond !== undefined && policies.rateLimitBurst === undefined
-      ? { rateLimitBurst: Math.max(1, 2 * policies.rateLimitPerSecond) }
-      : {}),
-  };
+  const effective: LocalPolicies = { ...localPolicyDefaults, ...policies };
   const environment: Record<string, string> = {};
   for (const [option, variable] of Object.entries(policyVariables)) {
-    const value = effective[option as keyof LocalPolicies] as PolicyValue | undefined;
+    const value = effective[option as FlatPolicy] as PolicyValue | undefined;
     if (value !== undefined) environment[variable] = format(value);
   }
+  const { perSecond, burst } = effective.rateLimit ?? {};
+  if (perSecond !== undefined) environment[rateLimitVariables.perSecond] = String(perSecond);
+  const effectiveBurst = burst ?? (perSecond !== undefined ? Math.max(1, 2 * perSecond) : undefined);
+  if (effectiveBurst !== undefined) environment[rateLimitVariables.burst] = String(effectiveBurst);
   return environment;
 }
 

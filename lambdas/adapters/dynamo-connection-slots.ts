@@ -6,6 +6,7 @@
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, ConnectionSlots, SlotClaim, SlotHolder } from '../core/ports.ts';
+import { fail, ok } from '../core/result.ts';
 import { isConditionFailure } from './dynamo-conditions.ts';
 import { keys } from './table-layout.ts';
 
@@ -40,13 +41,13 @@ export class DynamoConnectionSlots implements ConnectionSlots {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return { kind: 'claimed', slot };
+        return ok({ slot });
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         holders.push(holderOf(slot, (error as ConditionalCheckFailedException).Item));
       }
     }
-    return { kind: 'full', holders };
+    return fail({ holders });
   }
 
   async release(userId: string, slot: number, connectionId: string): Promise<void> {

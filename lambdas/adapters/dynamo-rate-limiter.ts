@@ -9,6 +9,7 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock, RateLimiter } from '../core/ports.ts';
 import { gcraParameters, type RateDecision, type RateLimit } from '../core/rate-limit.ts';
+import { fail, ok } from '../core/result.ts';
 import { isConditionFailure } from './dynamo-conditions.ts';
 import { keys } from './table-layout.ts';
 
@@ -31,7 +32,7 @@ export class DynamoRateLimiter implements RateLimiter {
       'attribute_exists(pk) AND (attribute_not_exists(rateTat) OR rateTat < :now)',
       { ':tat': idleTat, ':now': now },
     );
-    if (fromIdle.updated) return { allowed: true };
+    if (fromIdle.updated) return ok(undefined);
 
     const withinBurst = await this.conditionalSet(
       key,
@@ -39,15 +40,14 @@ export class DynamoRateLimiter implements RateLimiter {
       'attribute_exists(pk) AND rateTat <= :latest',
       { ':interval': intervalMs, ':latest': latestAdmissibleTat },
     );
-    if (withinBurst.updated) return { allowed: true };
+    if (withinBurst.updated) return ok(undefined);
 
     const storedTat = numberAttribute(withinBurst.oldItem?.rateTat);
     // No item at all means the connection was removed meanwhile; the caller's lookup already vouched for it,
     // so treat it as one interval rather than inventing a new error path.
-    return {
-      allowed: false,
+    return fail({
       retryAfterMs: Number.isFinite(storedTat) ? retryAfterMs(storedTat) : Math.ceil(intervalMs),
-    };
+    });
   }
 
   private async conditionalSet(

@@ -44,6 +44,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { TokenIssuerConfig } from '../config.ts';
 import { ConfigurationError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
+import type { TokenRejection, TokenVerifier } from '../core/ports.ts';
 import { fail, type Result } from '../core/result.ts';
 import { type ClaimsRejection, identityFromClaims } from '../core/token-claims.ts';
 import { jwksFetcherFor } from './http-jwks-fetcher.ts';
@@ -69,17 +70,14 @@ export type TokenRejectionReason =
   | VerifierErrorName
   | 'UnexpectedError';
 
-export interface TokenRejection {
+/** A {@link TokenRejection} whose reason is one of the names above. */
+export interface JwtTokenRejection extends TokenRejection {
   readonly reason: TokenRejectionReason;
-  /**
-   * `client` when the token is at fault; `server` when verification could not run (JWKS unreachable or
-   * invalid, a bug). Both deny the connection; `server` is worth an alarm.
-   */
-  readonly fault: 'client' | 'server';
 }
 
-export interface TokenVerifier {
-  verify(token: string | undefined): Promise<Result<Identity, TokenRejection>>;
+/** The port ({@link TokenVerifier}) as aws-jwt-verify implements it, plus control of its key cache. */
+export interface JwtTokenVerifier extends TokenVerifier {
+  verify(token: string | undefined): Promise<Result<Identity, JwtTokenRejection>>;
   /** Loads a JWKS into the cache with no network (tests, or keys known at start). */
   cacheJwks(jwks: Jwks): void;
   /** Downloads the JWKS now rather than on the first verification. */
@@ -114,7 +112,7 @@ interface JwtVerifierLike {
 export function createTokenVerifier(
   config: TokenIssuerConfig,
   options: TokenVerifierOptions = {},
-): TokenVerifier {
+): JwtTokenVerifier {
   const jwtVerifier = createJwtVerifier(config, options);
   return {
     verify: (token) => verifyToken(jwtVerifier, token),
@@ -169,7 +167,7 @@ function createJwtVerifier(config: TokenIssuerConfig, options: TokenVerifierOpti
 async function verifyToken(
   jwtVerifier: JwtVerifierLike,
   token: string | undefined,
-): Promise<Result<Identity, TokenRejection>> {
+): Promise<Result<Identity, JwtTokenRejection>> {
   if (token === undefined || token === '') return reject('TokenMissing');
   // Length first: it is O(1) and a character is at least one byte.
   if (token.length > maxTokenBytes || Buffer.byteLength(token, 'utf8') > maxTokenBytes)
@@ -186,7 +184,10 @@ async function verifyToken(
   }
 }
 
-function reject(reason: TokenRejectionReason): { readonly success: false; readonly error: TokenRejection } {
+function reject(reason: TokenRejectionReason): {
+  readonly success: false;
+  readonly error: JwtTokenRejection;
+} {
   return fail({ reason, fault: 'client' });
 }
 
@@ -227,7 +228,7 @@ const verifierErrors = [
 
 type VerifierErrorName = (typeof verifierErrors)[number][1];
 
-function rejectionOf(error: unknown): TokenRejection {
+function rejectionOf(error: unknown): JwtTokenRejection {
   for (const [errorClass, reason, fault] of verifierErrors) {
     if (error instanceof errorClass) return { reason, fault };
   }

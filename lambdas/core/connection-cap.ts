@@ -8,6 +8,7 @@
  */
 import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
 import type { Clock, ConnectionSlots, RemovedConnection } from './ports.ts';
+import { fail, type Result } from './result.ts';
 
 export interface ConnectionCapDeps extends BroadcastDeps {
   readonly slots: ConnectionSlots;
@@ -20,7 +21,8 @@ export interface ConnectionCapDeps extends BroadcastDeps {
   readonly probeMinAgeMs: number;
 }
 
-export type CapOutcome = { readonly kind: 'claimed'; readonly slot: number } | { readonly kind: 'over-cap' };
+/** The slot claimed, or `OverCap` when every slot stays taken. */
+export type CapOutcome = Result<{ readonly slot: number }, 'OverCap'>;
 
 export async function claimConnectionSlot(
   deps: ConnectionCapDeps,
@@ -29,11 +31,11 @@ export async function claimConnectionSlot(
   cap: number,
 ): Promise<CapOutcome> {
   const first = await deps.slots.claim(userId, connectionId, cap);
-  if (first.kind === 'claimed') return first;
+  if (first.success) return first;
 
   let freed = 0;
   const departed: RemovedConnection[] = [];
-  for (const holder of first.holders) {
+  for (const holder of first.error.holders) {
     if (holder.connectionId === '') {
       freed++; // released between our attempt and now
       continue;
@@ -50,7 +52,7 @@ export async function claimConnectionSlot(
     deps.logger.info('freed slots of vanished connections', { userId, count: departed.length });
     await announceDepartures(deps, departed, deps.now);
   }
-  if (freed === 0) return { kind: 'over-cap' };
+  if (freed === 0) return fail('OverCap');
   const second = await deps.slots.claim(userId, connectionId, cap);
-  return second.kind === 'claimed' ? second : { kind: 'over-cap' };
+  return second.success ? second : fail('OverCap');
 }

@@ -6,10 +6,16 @@ import { type ConnectionCapDeps, claimConnectionSlot } from './connection-cap.ts
 import { encodeFrame, welcomeFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
 import type { Clock, ConnectionGateway, ConnectionRecord, ConnectionStore, Logger } from './ports.ts';
+import { fail, ok, type Result } from './result.ts';
 
-export type OpenOutcome =
-  | { readonly kind: 'opened'; readonly connection: ConnectionRecord }
-  | { readonly kind: 'over-cap'; readonly cap: number };
+/** What `$connect` needs: the cap's collaborators and the cap itself. */
+export interface ConnectDeps extends ConnectionCapDeps {
+  /** Concurrent connections allowed per user; 0 disables the cap. */
+  readonly maxConnectionsPerUser: number;
+}
+
+/** The stored connection, or the cap its user is already at. */
+export type OpenOutcome = Result<ConnectionRecord, { readonly cap: number }>;
 
 /**
  * Stores a new connection, first claiming one of its user's slots when `cap` > 0. If storing fails
@@ -24,8 +30,8 @@ export async function openConnection(
   let slot: number | undefined;
   if (cap > 0) {
     const claim = await claimConnectionSlot(deps, identity.userId, connectionId, cap);
-    if (claim.kind === 'over-cap') return { kind: 'over-cap', cap };
-    slot = claim.slot;
+    if (!claim.success) return fail({ cap });
+    slot = claim.data.slot;
   }
   const connection: ConnectionRecord = {
     connectionId,
@@ -40,7 +46,7 @@ export async function openConnection(
       await deps.slots.release(identity.userId, slot, connectionId).catch(() => undefined);
     throw error;
   }
-  return { kind: 'opened', connection };
+  return ok(connection);
 }
 
 /** Removes the connection and tells every room it was in that its user left. Safe to run twice. */

@@ -18,7 +18,7 @@
  * API Gateway only invokes the authorizer when every configured identity source is present, so the
  * catalogue names `Sec-WebSocket-Key`, which every handshake carries (lambdas/functions.ts).
  */
-import { ticketQueryParameter, tokenCookieName, tokenQueryParameter } from '../functions.ts';
+import { ticketQueryParameter, tokenCookieName, tokenQueryParameter } from './credential-names.ts';
 import { offeredSubprotocols, PARLEY_SUBPROTOCOL } from './subprotocol.ts';
 
 /** The parts of a `$connect` authorizer request an extractor may read (a structural subset of the event). */

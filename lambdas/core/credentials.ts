@@ -27,8 +27,8 @@ const maxPasswordLength = 256;
 /** Cognito refresh tokens are JWEs of under 2 KB; local ones are shorter. Visible ASCII only. */
 const refreshTokenPattern = /^[\x21-\x7e]{1,8192}$/;
 
-export function parseLoginRequest(request: RequestBody): Result<LoginRequest, BodyProblem> {
-  const fields = parseFormBody(request);
+export async function parseLoginRequest(request: RequestBody): Promise<Result<LoginRequest, BodyProblem>> {
+  const fields = await parseFormBody(request);
   if (!fields.success) return fields;
   const username = singleString(fields.data, 'username');
   if (!username.success) return username;
@@ -46,8 +46,10 @@ export function parseLoginRequest(request: RequestBody): Result<LoginRequest, Bo
   return ok({ username: username.data, password: password.data });
 }
 
-export function parseRefreshRequest(request: RequestBody): Result<RefreshRequest, BodyProblem> {
-  const fields = parseFormBody(request);
+export async function parseRefreshRequest(
+  request: RequestBody,
+): Promise<Result<RefreshRequest, BodyProblem>> {
+  const fields = await parseFormBody(request);
   if (!fields.success) return fields;
   const refreshToken = singleString(fields.data, 'refreshToken');
   if (!refreshToken.success) return refreshToken;
@@ -58,7 +60,7 @@ export function parseRefreshRequest(request: RequestBody): Result<RefreshRequest
 }
 
 /** `{ refreshToken }`, with the same rules as a refresh. */
-export function parseLogoutRequest(request: RequestBody): Result<LogoutRequest, BodyProblem> {
+export function parseLogoutRequest(request: RequestBody): Promise<Result<LogoutRequest, BodyProblem>> {
   return parseRefreshRequest(request);
 }
 

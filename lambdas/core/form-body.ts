@@ -8,7 +8,7 @@ import { fail, ok, type Result } from './result.ts';
 /** Login and refresh bodies are a few hundred bytes; 16 KB leaves room for long refresh tokens. */
 export const maxFormBodyBytes = 16 * 1024;
 /** A login form has two fields; a few more tolerates submit buttons and CSRF fields. */
-const maxMultipartParts = 16;
+const maxFormParts = 16;
 
 /** The body as API Gateway's HTTP API (payload v2) delivers it. */
 export interface RequestBody {
@@ -29,10 +29,11 @@ export type FormFields = ReadonlyMap<string, readonly unknown[]>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function parseFormBody(request: RequestBody): Result<FormFields, BodyProblem> {
+export async function parseFormBody(request: RequestBody): Promise<Result<FormFields, BodyProblem>> {
   const bytes = bodyBytes(request);
   if (!bytes.success) return bytes;
-  const mediaType = parseMediaType(request.contentType ?? '');
+  const contentType = request.contentType ?? '';
+  const mediaType = parseMediaType(contentType);
   const charset = mediaType.params.get('charset')?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'us-ascii') {
     return fail({ kind: 'unsupported-media-type', message: `charset must be utf-8, got "${charset}"` });
@@ -44,9 +45,8 @@ export function parseFormBody(request: RequestBody): Result<FormFields, BodyProb
     case 'application/json':
       return parseJsonFields(bytes.data);
     case 'application/x-www-form-urlencoded':
-      return parseUrlEncodedFields(bytes.data);
     case 'multipart/form-data':
-      return parseMultipartFields(bytes.data, mediaType.params.get('boundary'));
+      return parsePlatformForm(bytes.data, contentType, mediaType.type);
     default:
       if (mediaType.type.endsWith('+json')) return parseJsonFields(bytes.data);
       return fail({
@@ -132,91 +132,48 @@ function describeJson(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function parseUrlEncodedFields(bytes: Buffer): Result<FormFields, BodyProblem> {
-  const text = decodeText(bytes, 'body');
-  if (!text.success) return text;
-  const fields = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(text.data)) addField(fields, name, value);
-  return ok(fields);
-}
-
-function addField(fields: Map<string, unknown[]>, name: string, value: unknown): void {
-  const values = fields.get(name);
-  if (values) values.push(value);
-  else fields.set(name, [value]);
-}
-
-const CRLF = Buffer.from('\r\n');
-
 /**
- * `multipart/form-data` (RFC 7578 over RFC 2046) with text fields only. The boundary comes from the
- * content type; a preamble and an epilogue are ignored; parts with a `filename` (file uploads) are refused.
+ * URL-encoded and multipart bodies through the platform's own parser (`Response.formData()`), with
+ * Parley's rules on top: text fields only (a file part is refused), a bounded number of parts, UTF-8.
  */
-function parseMultipartFields(bytes: Buffer, boundary: string | undefined): Result<FormFields, BodyProblem> {
-  if (
-    !boundary ||
-    boundary.length > 70 ||
-    !/^[0-9A-Za-z'()+_,\-./:=? ]*[0-9A-Za-z'()+_,\-./:=?]$/.test(boundary)
-  ) {
+async function parsePlatformForm(
+  bytes: Buffer,
+  contentType: string,
+  type: 'application/x-www-form-urlencoded' | 'multipart/form-data',
+): Promise<Result<FormFields, BodyProblem>> {
+  if (type === 'application/x-www-form-urlencoded') {
+    const text = decodeText(bytes, 'body');
+    if (!text.success) return text;
+  } else if (!parseMediaType(contentType).params.get('boundary')) {
     return fail({
       kind: 'malformed',
-      message: 'multipart/form-data needs a boundary parameter of 1 to 70 characters (RFC 2046)',
+      message: 'multipart/form-data needs a boundary parameter in its content type (RFC 2046)',
     });
   }
-  const malformed = (detail: string) =>
-    fail({ kind: 'malformed' as const, message: `multipart body ${detail}` });
-  const dashBoundary = Buffer.from(`--${boundary}`);
-  const delimiter = Buffer.concat([CRLF, dashBoundary]);
-
-  let position: number;
-  if (bytes.subarray(0, dashBoundary.length).equals(dashBoundary)) position = dashBoundary.length;
-  else {
-    const first = bytes.indexOf(delimiter);
-    if (first === -1) return malformed(`does not contain the boundary "${boundary}"`);
-    position = first + delimiter.length;
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    return fail({
+      kind: 'malformed',
+      message:
+        type === 'multipart/form-data'
+          ? 'multipart body does not parse as browsers and curl send it (RFC 7578: quoted field names, the closing boundary, no preamble)'
+          : 'body is not a valid URL-encoded form',
+    });
   }
-
   const fields = new Map<string, unknown[]>();
-  for (let parts = 0; ; parts++) {
-    if (bytes.subarray(position, position + 2).toString('latin1') === '--') return ok(fields);
-    if (parts === maxMultipartParts) return malformed(`has more than ${maxMultipartParts} parts`);
-    while (bytes[position] === 0x20 || bytes[position] === 0x09) position++;
-    if (!bytes.subarray(position, position + 2).equals(CRLF))
-      return malformed('has a boundary not followed by CRLF');
-    position += 2;
-    const end = bytes.indexOf(delimiter, position);
-    if (end === -1) return malformed('ends without the closing boundary');
-    const field = parseMultipartPart(bytes.subarray(position, end));
-    if (!field.success) return field;
-    if (field.data !== undefined) addField(fields, field.data.name, field.data.value);
-    position = end + delimiter.length;
+  let parts = 0;
+  for (const [name, value] of form) {
+    if (++parts > maxFormParts) {
+      return fail({ kind: 'malformed', message: `form has more than ${maxFormParts} fields` });
+    }
+    if (typeof value !== 'string') {
+      return fail({ kind: 'invalid-field', message: `${name} must be a text field, not a file upload` });
+    }
+    const values = fields.get(name);
+    if (values) values.push(value);
+    else fields.set(name, [value]);
   }
-}
-
-function parseMultipartPart(part: Buffer): Result<{ name: string; value: string } | undefined, BodyProblem> {
-  const malformed = (detail: string) =>
-    fail({ kind: 'malformed' as const, message: `multipart part ${detail}` });
-  const headerEnd = part.subarray(0, 2).equals(CRLF) ? 0 : part.indexOf('\r\n\r\n');
-  if (headerEnd === -1) return malformed('has no blank line after its headers');
-  const headerText = decodeText(part.subarray(0, headerEnd), 'multipart part header');
-  if (!headerText.success) return headerText;
-  const content = part.subarray(headerEnd === 0 ? 2 : headerEnd + 4);
-
-  let disposition: string | undefined;
-  for (const line of headerText.data.split('\r\n')) {
-    if (line === '') continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return malformed(`has a header line without a name: "${line.slice(0, 40)}"`);
-    if (line.slice(0, colon).trim().toLowerCase() === 'content-disposition')
-      disposition = line.slice(colon + 1);
-  }
-  if (disposition === undefined) return malformed('has no Content-Disposition header');
-  const { type, params } = parseMediaType(disposition);
-  const name = params.get('name');
-  if (type !== 'form-data' || name === undefined) return malformed('is not "form-data" with a name');
-  if (params.has('filename') || params.has('filename*')) {
-    return fail({ kind: 'invalid-field', message: `${name} must be a text field, not a file upload` });
-  }
-  const value = decodeText(content, `multipart field ${name}`);
-  return value.success ? ok({ name, value: value.data }) : value;
+  return ok(fields);
 }

@@ -22,9 +22,7 @@ export const anyOriginPolicy: OriginPolicy = { allowedOrigins: 'any', allowMissi
 
 export type OriginRejection = 'OriginNotAllowed' | 'OriginMissing';
 
-export type OriginDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly reason: OriginRejection };
+export type OriginDecision = Result<undefined, OriginRejection>;
 
 /**
  * Builds the allow-list from configuration entries. An empty list, or one containing `*`, allows any
@@ -53,16 +51,16 @@ export function parseAllowedOrigins(
 export function checkOrigin(policy: OriginPolicy, origin: readonly string[]): OriginDecision {
   const distinct = [...new Set(origin.map((value) => value.trim()))].filter((value) => value !== '');
   if (distinct.length === 0) {
-    return policy.allowMissingOrigin ? { allowed: true } : { allowed: false, reason: 'OriginMissing' };
+    return policy.allowMissingOrigin ? ok(undefined) : fail('OriginMissing');
   }
-  if (policy.allowedOrigins === 'any') return { allowed: true };
-  if (distinct.length > 1) return { allowed: false, reason: 'OriginNotAllowed' };
+  if (policy.allowedOrigins === 'any') return ok(undefined);
+  if (distinct.length > 1) return fail('OriginNotAllowed');
   const [value = ''] = distinct;
   // `null` (sandboxed frames, file: pages) and anything that is not an origin never matches a list entry.
   const normalised = normaliseOrigin(value);
   return normalised.success && policy.allowedOrigins.has(normalised.data)
-    ? { allowed: true }
-    : { allowed: false, reason: 'OriginNotAllowed' };
+    ? ok(undefined)
+    : fail('OriginNotAllowed');
 }
 
 /** `scheme://host[:port]` → its serialisation (RFC 6454), or a message saying what is wrong. */

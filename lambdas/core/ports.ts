@@ -68,9 +68,8 @@ export interface SlotHolder {
   readonly claimedAt: number;
 }
 
-export type SlotClaim =
-  | { readonly kind: 'claimed'; readonly slot: number }
-  | { readonly kind: 'full'; readonly holders: readonly SlotHolder[] };
+/** The slot claimed, or every slot's holder when all are taken. */
+export type SlotClaim = Result<{ readonly slot: number }, { readonly holders: readonly SlotHolder[] }>;
 
 /**
  * A user's concurrent-connection slots, numbered 0 … cap − 1. Claiming is a conditional write per slot,
@@ -105,9 +104,19 @@ export interface RateLimiter {
   consume(connectionId: string): Promise<RateDecision>;
 }
 
-/** Verifies a bearer token and says who it belongs to; `reason` names the failed check, never the token. */
+/** Why a token was refused: the failed check by name, never the token, and whose fault it was. */
+export interface TokenRejection {
+  readonly reason: string;
+  /**
+   * `client` when the token is at fault; `server` when verification could not run (key set unreachable,
+   * misconfiguration). A client must be able to tell "your credential is bad" from "try again later".
+   */
+  readonly fault: 'client' | 'server';
+}
+
+/** Verifies a bearer token and says who it belongs to. */
 export interface TokenVerifier {
-  verify(token: string): Promise<Result<Identity, { readonly reason: string }>>;
+  verify(token: string): Promise<Result<Identity, TokenRejection>>;
 }
 
 /**

@@ -47,6 +47,12 @@ export interface ProtocolError {
   readonly reason?: string;
 }
 
+/**
+ * What handling a request comes to: nothing more to say to the caller than what was already posted, or
+ * one error frame for the caller alone.
+ */
+export type RequestOutcome = Result<undefined, ProtocolError>;
+
 /** Fields each action accepts; anything else is refused so a forged `username` or `userId` cannot slip by. */
 const ACTION_FIELDS: Readonly<Record<ClientAction, readonly string[]>> = {
   joinRoom: ['room'],

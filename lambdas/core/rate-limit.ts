@@ -4,23 +4,26 @@
  * decision a single conditional write in the store, exact under concurrent invocations for the same
  * connection, with no read-modify-write race.
  *
- * With `ratePerSecond` r and `burst` b: one message costs 1/r seconds; a message is admitted while
+ * With `perSecond` r and `burst` b: one message costs 1/r seconds; a message is admitted while
  * TAT ≤ now + (b − 1)/r, so an idle connection may send b messages at once and then r per second.
  */
+import { fail, ok, type Result } from './result.ts';
+
 export interface RateLimit {
   /** Sustained messages per second per connection. */
-  readonly ratePerSecond: number;
+  readonly perSecond: number;
   /** Messages an idle connection may send at once. */
   readonly burst: number;
 }
 
-export type RateDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterMs: number };
+/** Admitted, or refused with how long to wait. */
+export type RateDecision = Result<undefined, { readonly retryAfterMs: number }>;
+
+const admitted: RateDecision = ok(undefined);
 
 /** The arithmetic of one GCRA step, in milliseconds, shared by every store that keeps a TAT. */
 export function gcraParameters(limit: RateLimit, now: number) {
-  const intervalMs = 1000 / limit.ratePerSecond;
+  const intervalMs = 1000 / limit.perSecond;
   const toleranceMs = (limit.burst - 1) * intervalMs;
   return {
     intervalMs,
@@ -40,7 +43,7 @@ export function decide(
   now: number,
 ): { decision: RateDecision; tat: number | undefined } {
   const { intervalMs, idleTat, latestAdmissibleTat, retryAfterMs } = gcraParameters(limit, now);
-  if (tat === undefined || tat < now) return { decision: { allowed: true }, tat: idleTat };
-  if (tat <= latestAdmissibleTat) return { decision: { allowed: true }, tat: tat + intervalMs };
-  return { decision: { allowed: false, retryAfterMs: retryAfterMs(tat) }, tat };
+  if (tat === undefined || tat < now) return { decision: admitted, tat: idleTat };
+  if (tat <= latestAdmissibleTat) return { decision: admitted, tat: tat + intervalMs };
+  return { decision: fail({ retryAfterMs: retryAfterMs(tat) }), tat };
 }

@@ -6,7 +6,8 @@
 import { ErrorCode } from './error-codes.ts';
 import { encodeFrame, errorFrame, reauthenticatedFrame } from './frames.ts';
 import type { ConnectionGateway, ConnectionRecord, ConnectionStore, Logger, TokenVerifier } from './ports.ts';
-import type { ProtocolError } from './protocol.ts';
+import type { RequestOutcome } from './protocol.ts';
+import { fail, ok } from './result.ts';
 
 export interface ReauthDeps {
   readonly verifier: TokenVerifier;
@@ -15,27 +16,22 @@ export interface ReauthDeps {
   readonly logger: Logger;
 }
 
-export type ReauthOutcome = { readonly ok: true } | { readonly ok: false; readonly error: ProtocolError };
-
 export async function reauthenticate(
   deps: ReauthDeps,
   caller: ConnectionRecord,
   token: string,
   requestId?: string,
-): Promise<ReauthOutcome> {
+): Promise<RequestOutcome> {
   const context = { action: 'reauth', ...(requestId !== undefined ? { requestId } : {}) };
   const verified = await deps.verifier.verify(token);
   if (!verified.success) {
     deps.logger.info('reauth refused', { connectionId: caller.connectionId, reason: verified.error.reason });
-    return {
-      ok: false,
-      error: {
-        code: ErrorCode.TOKEN_INVALID,
-        message: 'the token failed verification',
-        reason: verified.error.reason,
-        ...context,
-      },
-    };
+    return fail({
+      code: ErrorCode.TOKEN_INVALID,
+      message: 'the token failed verification',
+      reason: verified.error.reason,
+      ...context,
+    });
   }
   const identity = verified.data;
   if (identity.userId !== caller.userId) {
@@ -54,21 +50,18 @@ export async function reauthenticate(
       ),
     );
     await deps.gateway.disconnect(caller.connectionId);
-    return { ok: true };
+    return ok(undefined);
   }
   if ((await deps.connections.updateIdentity(caller, identity)) === 'gone') {
-    return {
-      ok: false,
-      error: {
-        code: ErrorCode.CONNECTION_UNKNOWN,
-        message: 'this connection is no longer registered; reconnect',
-        ...context,
-      },
-    };
+    return fail({
+      code: ErrorCode.CONNECTION_UNKNOWN,
+      message: 'this connection is no longer registered; reconnect',
+      ...context,
+    });
   }
   await deps.gateway.post(
     caller.connectionId,
     encodeFrame(reauthenticatedFrame(identity.tokenExpiresAt, requestId)),
   );
-  return { ok: true };
+  return ok(undefined);
 }

@@ -6,24 +6,22 @@ import { announceDepartures, type BroadcastDeps, broadcastToRoom } from './broad
 import { ErrorCode } from './error-codes.ts';
 import { encodeFrame, membershipFrame, messageFrame } from './frames.ts';
 import type { Clock, ConnectionRecord } from './ports.ts';
-import type { ProtocolError } from './protocol.ts';
+import type { ProtocolError, RequestOutcome } from './protocol.ts';
+import { fail, ok } from './result.ts';
 
 export interface RoomDeps extends BroadcastDeps {
   readonly now: Clock;
   readonly newMessageId: () => string;
 }
 
-/** Either nothing to say to the caller beyond the broadcast, or an error frame for it alone. */
-export type RoomOutcome = { readonly ok: true } | { readonly ok: false; readonly error: ProtocolError };
-
-const done: RoomOutcome = { ok: true };
+const done: RequestOutcome = ok(undefined);
 
 export async function joinRoom(
   deps: RoomDeps,
   caller: ConnectionRecord,
   room: string,
   requestId?: string,
-): Promise<RoomOutcome> {
+): Promise<RequestOutcome> {
   const joinedAt = deps.now();
   const outcome = await deps.rooms.join({
     room,
@@ -44,15 +42,12 @@ export async function joinRoom(
       await deps.gateway.post(caller.connectionId, encodeFrame(frame));
       return done;
     case 'connection-gone':
-      return {
-        ok: false,
-        error: {
-          code: ErrorCode.CONNECTION_UNKNOWN,
-          message: 'this connection is no longer registered; reconnect',
-          action: 'joinRoom',
-          ...withRequestId(requestId),
-        },
-      };
+      return fail({
+        code: ErrorCode.CONNECTION_UNKNOWN,
+        message: 'this connection is no longer registered; reconnect',
+        action: 'joinRoom',
+        ...withRequestId(requestId),
+      });
   }
 }
 
@@ -61,10 +56,10 @@ export async function leaveRoom(
   caller: ConnectionRecord,
   room: string,
   requestId?: string,
-): Promise<RoomOutcome> {
+): Promise<RequestOutcome> {
   const outcome = await deps.rooms.leave(room, caller.connectionId);
   if (outcome === 'not-member') {
-    return { ok: false, error: notAMember('leaveRoom', room, requestId) };
+    return fail(notAMember('leaveRoom', room, requestId));
   }
   const frame = membershipFrame('left', room, caller, deps.now());
   // The leaver is no longer a member, so it gets its own confirmation directly.
@@ -80,9 +75,9 @@ export async function sendMessage(
   room: string,
   content: string,
   requestId?: string,
-): Promise<RoomOutcome> {
+): Promise<RequestOutcome> {
   if (!(await deps.rooms.isMember(room, caller.connectionId))) {
-    return { ok: false, error: notAMember('sendMessage', room, requestId) };
+    return fail(notAMember('sendMessage', room, requestId));
   }
   const frame = messageFrame(room, deps.newMessageId(), content, caller, deps.now());
   const report = await broadcastToRoom(deps, room, frame);

@@ -6,8 +6,9 @@
 import { ErrorCode } from './error-codes.ts';
 import { echoText, encodeFrame, errorFrame, pongFrame } from './frames.ts';
 import type { ConnectionRecord, RateLimiter, TokenVerifier } from './ports.ts';
-import type { ClientAction, ClientFrame, ProtocolError } from './protocol.ts';
+import type { ClientAction, ClientFrame, ProtocolError, RequestOutcome } from './protocol.ts';
 import { reauthenticate } from './reauthentication.ts';
+import { fail, ok } from './result.ts';
 import { joinRoom, leaveRoom, type RoomDeps, sendMessage } from './rooms.ts';
 
 export interface SessionDeps extends RoomDeps {
@@ -17,8 +18,7 @@ export interface SessionDeps extends RoomDeps {
   readonly verifier?: TokenVerifier;
 }
 
-type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: ProtocolError };
-const done: Outcome = { ok: true };
+const done: RequestOutcome = ok(undefined);
 
 /**
  * Handles a frame for `caller`. `accepts` is the set of actions the invoked route serves: on AWS a
@@ -36,10 +36,10 @@ export async function handleClientFrame(
     ...(action !== 'text' ? { action } : {}),
     ...(requestId !== undefined ? { requestId } : {}),
   };
-  const outcome = await (async (): Promise<Outcome> => {
+  const outcome = await (async (): Promise<RequestOutcome> => {
     if (!accepts.has(action)) return unroutable(action);
     const refusal = await admit(deps, caller, action);
-    if (refusal) return { ok: false, error: { ...refusal, ...context } };
+    if (refusal) return fail({ ...refusal, ...context });
     if (frame.kind === 'text') {
       await deps.gateway.post(caller.connectionId, echoText(caller, frame.text));
       return done;
@@ -60,7 +60,7 @@ export async function handleClientFrame(
         return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);
     }
   })();
-  if (!outcome.ok) await replyError(deps, caller.connectionId, outcome.error);
+  if (!outcome.success) await replyError(deps, caller.connectionId, outcome.error);
 }
 
 /** The per-connection policies every action passes first. `reauth` is the one way out of an expired token. */
@@ -77,11 +77,11 @@ async function admit(
   }
   if (deps.rateLimiter) {
     const decision = await deps.rateLimiter.consume(caller.connectionId);
-    if (!decision.allowed) {
+    if (!decision.success) {
       return {
         code: ErrorCode.RATE_LIMITED,
-        message: `too many messages on this connection; retry after ${decision.retryAfterMs} ms`,
-        retryAfter: decision.retryAfterMs,
+        message: `too many messages on this connection; retry after ${decision.error.retryAfterMs} ms`,
+        retryAfter: decision.error.retryAfterMs,
       };
     }
   }
@@ -96,13 +96,10 @@ export async function replyError(
   await deps.gateway.post(connectionId, encodeFrame(errorFrame(error)));
 }
 
-function unroutable(action: string): Outcome {
-  return {
-    ok: false,
-    error: {
-      code: ErrorCode.UNKNOWN_ACTION,
-      message: `this route does not serve ${JSON.stringify(action)}`,
-      action,
-    },
-  };
+function unroutable(action: string): RequestOutcome {
+  return fail({
+    code: ErrorCode.UNKNOWN_ACTION,
+    message: `this route does not serve ${JSON.stringify(action)}`,
+    action,
+  });
 }

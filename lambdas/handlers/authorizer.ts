@@ -17,11 +17,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { documentClient } from '../adapters/aws-clients.ts';
 import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import {
-  createTokenVerifier,
-  type TokenRejectionReason,
-  type TokenVerifier,
-} from '../adapters/token-verifier.ts';
+import { createTokenVerifier, type TokenRejectionReason } from '../adapters/token-verifier.ts';
 import { loadAuthorizerConfig } from '../config.ts';
 import { redeemConnectionTicket, type TicketRejection } from '../core/connection-tickets.ts';
 import {
@@ -40,7 +36,7 @@ import {
   type OriginPolicy,
   type OriginRejection,
 } from '../core/origin-policy.ts';
-import type { Logger, TicketStore } from '../core/ports.ts';
+import type { Logger, TicketStore, TokenVerifier } from '../core/ports.ts';
 import type { Result } from '../core/result.ts';
 
 /** What the authorizer reads from API Gateway's event; `APIGatewayRequestAuthorizerEvent` satisfies it. */
@@ -50,7 +46,7 @@ export interface AuthorizerRequest extends ConnectRequest {
 }
 
 export interface AuthorizerDeps {
-  readonly verifier: Pick<TokenVerifier, 'verify'>;
+  readonly verifier: TokenVerifier;
   /**
    * Redeems `?ticket=`. Without it tickets are disabled: a ticket is refused as `TicketsDisabled`.
    * @default undefined (tickets disabled)
@@ -76,7 +72,8 @@ export type DenialReason =
 /** The one error API Gateway maps to 401; any other thrown error becomes a 500. */
 const unauthorized = () => new Error('Unauthorized');
 
-type Verdict = Result<Identity, { readonly reason: DenialReason; readonly fault: 'client' | 'server' }>;
+/** `reason` is a {@link DenialReason}, or whatever check name the injected verifier reports. */
+type Verdict = Result<Identity, { readonly reason: string; readonly fault: 'client' | 'server' }>;
 
 export function createAuthorizerHandler(deps: AuthorizerDeps) {
   const logger = deps.logger ?? createJsonLogger({ function: 'authorizer' });
@@ -85,7 +82,7 @@ export function createAuthorizerHandler(deps: AuthorizerDeps) {
 
   const log = (
     event: AuthorizerRequest,
-    reason: DenialReason,
+    reason: DenialReason | (string & {}),
     fault: 'client' | 'server',
     source?: CredentialSource,
   ) => {
@@ -111,8 +108,8 @@ export function createAuthorizerHandler(deps: AuthorizerDeps) {
 
   return async (event: AuthorizerRequest): Promise<APIGatewayAuthorizerResult> => {
     const origin = checkOrigin(origins, headerValues(event, 'origin'));
-    if (!origin.allowed) {
-      log(event, origin.reason, 'client');
+    if (!origin.success) {
+      log(event, origin.error, 'client');
       return policy('anonymous', 'Deny', event.methodArn);
     }
     const credential = extractCredential(event, extractors);

@@ -7,17 +7,11 @@
  * stream.
  */
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import type { ConnectionCapDeps } from '../core/connection-cap.ts';
-import { openConnection } from '../core/connections.ts';
+import { type ConnectDeps, openConnection } from '../core/connections.ts';
 import { describeFailure } from '../core/failure.ts';
 import { fromAuthorizerContext } from '../core/identity.ts';
 import { chooseSubprotocol, PARLEY_SUBPROTOCOL } from '../core/subprotocol.ts';
 import { connectDepsFromEnv, loggerFor } from './wiring.ts';
-
-export interface ConnectDeps extends ConnectionCapDeps {
-  /** Concurrent connections allowed per user; 0 disables the cap. */
-  readonly maxConnectionsPerUser: number;
-}
 
 export function createConnectHandler(deps: ConnectDeps) {
   return async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
@@ -40,16 +34,16 @@ export function createConnectHandler(deps: ConnectDeps) {
     }
     try {
       const opened = await openConnection(deps, connectionId, identity, deps.maxConnectionsPerUser);
-      if (opened.kind === 'over-cap') {
+      if (!opened.success) {
         deps.logger.info('connection refused: per-user cap', {
           requestId,
           userId: identity.userId,
-          cap: opened.cap,
+          cap: opened.error.cap,
         });
         return {
           statusCode: 429,
           body: JSON.stringify({
-            message: `Too many connections for this user (limit ${opened.cap}); close one and retry`,
+            message: `Too many connections for this user (limit ${opened.error.cap}); close one and retry`,
           }),
         };
       }

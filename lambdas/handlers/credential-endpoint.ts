@@ -8,18 +8,19 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { CognitoPasswordAuthenticator } from '../adapters/cognito-password-auth.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { loadLoginConfig, loadTokenCookieConfig, type TokenCookieConfig } from '../config.ts';
+import { describeFailure } from '../core/failure.ts';
 import type { BodyProblem, RequestBody } from '../core/form-body.ts';
 import type { PasswordAuthenticator } from '../core/password-authenticator.ts';
 import type { Logger } from '../core/ports.ts';
 import type { Result } from '../core/result.ts';
-import { bodyProblemResponse, errorName, jsonResponse, requestBodyOf } from './http-response.ts';
+import { bodyProblemResponse, jsonResponse, requestBodyOf } from './http-response.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface CredentialEndpoint<Request, Outcome> {
   /** Used in log lines and the 500 message: `login`, `refresh`, `logout`. */
   readonly name: string;
-  parse(body: RequestBody): Result<Request, BodyProblem>;
+  parse(body: RequestBody): Promise<Result<Request, BodyProblem>>;
   call(request: Request): Promise<Result<Outcome, string>>;
   /** The response to an expected refusal (bad credentials, throttling …). */
   refused(refusal: string): APIGatewayProxyStructuredResultV2;
@@ -37,7 +38,7 @@ export function createCredentialEndpoint<Request, Outcome>(
   const { name } = endpoint;
   return async (event) => {
     const requestId = event.requestContext?.requestId;
-    const request = endpoint.parse(requestBodyOf(event));
+    const request = await endpoint.parse(requestBodyOf(event));
     if (!request.success) {
       logger.info(`${name} refused`, { outcome: request.error.kind, requestId });
       return bodyProblemResponse(request.error);
@@ -46,7 +47,7 @@ export function createCredentialEndpoint<Request, Outcome>(
     try {
       result = await endpoint.call(request.data);
     } catch (error) {
-      logger.error(`${name} failed`, { errorName: errorName(error), requestId });
+      logger.error(`${name} failed`, { ...describeFailure(error, { includeMessage: false }), requestId });
       return jsonResponse(500, {
         message: `${name.charAt(0).toUpperCase()}${name.slice(1)} failed; try again later`,
       });

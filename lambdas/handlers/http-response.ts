@@ -4,8 +4,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { TokenCookieConfig } from '../config.ts';
+import { tokenCookieName } from '../core/credential-names.ts';
 import type { BodyProblem, RequestBody } from '../core/form-body.ts';
-import { tokenCookieName } from '../functions.ts';
 
 const noStoreHeaders = {
   'content-type': 'application/json; charset=utf-8',
@@ -47,11 +47,6 @@ export function headerValue(
   if (exact !== undefined) return exact;
   const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
   return key === undefined ? undefined : headers[key];
-}
-
-/** What may be logged about a failure: its name. Messages of SDK errors can quote request parameters. */
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'NonError';
 }
 
 /** RFC 6265 cookie-octets: what a cookie value may hold unquoted (a JWT always qualifies). */

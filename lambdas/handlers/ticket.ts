@@ -9,14 +9,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { documentClient } from '../adapters/aws-clients.ts';
 import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { createTokenVerifier, type TokenVerifier } from '../adapters/token-verifier.ts';
+import { createTokenVerifier } from '../adapters/token-verifier.ts';
 import { loadAuthConfig, loadTicketConfig } from '../config.ts';
 import { issueConnectionTicket } from '../core/connection-tickets.ts';
-import type { Clock, Logger, TicketStore } from '../core/ports.ts';
-import { bearerToken, errorName, jsonResponse } from './http-response.ts';
+import { describeFailure } from '../core/failure.ts';
+import type { Clock, Logger, TicketStore, TokenVerifier } from '../core/ports.ts';
+import { defaults } from '../defaults.ts';
+import { bearerToken, jsonResponse } from './http-response.ts';
 
 export interface TicketHandlerDeps {
-  readonly verifier: Pick<TokenVerifier, 'verify'>;
+  readonly verifier: TokenVerifier;
   readonly tickets: TicketStore;
   /** Seconds a ticket stays redeemable (capped by the token's expiry). @default 30 */
   readonly ttlSeconds?: number;
@@ -26,11 +28,9 @@ export interface TicketHandlerDeps {
   readonly now?: Clock;
 }
 
-export const defaultTicketTtlSeconds = 30;
-
 export function createTicketHandler(deps: TicketHandlerDeps) {
   const logger = deps.logger ?? createJsonLogger({ function: 'ticket' });
-  const ttlSeconds = deps.ttlSeconds ?? defaultTicketTtlSeconds;
+  const ttlSeconds = deps.ttlSeconds ?? defaults.ticketTtlSeconds;
   const now = deps.now ?? Date.now;
 
   const refuse = (requestId: string | undefined, reason: string, tokenPresent: boolean) => {
@@ -61,7 +61,7 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
     try {
       issued = await issueConnectionTicket({ tickets: deps.tickets, now }, verified.data, ttlSeconds);
     } catch (error) {
-      return serverFault(requestId, { errorName: errorName(error) });
+      return serverFault(requestId, describeFailure(error, { includeMessage: false }));
     }
     if (!issued.success) return refuse(requestId, issued.error, true);
     logger.info('ticket issued', {

@@ -15,10 +15,10 @@ import {
   loadSessionPolicyConfig,
   loadStoreConfig,
 } from '../config.ts';
+import type { ConnectDeps } from '../core/connections.ts';
 import { newMessageId } from '../core/message-id.ts';
 import type { Logger } from '../core/ports.ts';
 import type { SessionDeps } from '../core/session.ts';
-import type { ConnectDeps } from './connect.ts';
 
 /** Everything a handler that reads rooms and posts to connections needs. */
 export function sessionDepsFromEnv(logger: Logger): SessionDeps {

@@ -121,11 +121,13 @@ export async function startStreamPoller(props: StreamPollerProps): Promise<Strea
   const invoke = async (batch: DynamoDBRecord[]): Promise<number | undefined> => {
     const event: DynamoDBStreamEvent = { Records: batch };
     const result = await target.invoke(event);
-    if (!result.ok) {
-      logger.warn(`${target.name} failed on a batch of ${batch.length}: ${describeError(result.error)}`);
+    if (!result.success) {
+      logger.warn(
+        `${target.name} failed on a batch of ${batch.length}: ${describeError(result.error.cause)}`,
+      );
       return 0;
     }
-    const failures = (result.value as Partial<DynamoDBBatchResponse> | undefined | null)?.batchItemFailures;
+    const failures = (result.data as Partial<DynamoDBBatchResponse> | undefined | null)?.batchItemFailures;
     if (!Array.isArray(failures) || failures.length === 0) return undefined;
     const indexes = failures.map((failure) =>
       batch.findIndex((record) => record.dynamodb?.SequenceNumber === failure?.itemIdentifier),

@@ -3,13 +3,18 @@
  * thrown `Unauthorized` → 401, an explicit or implicit Deny → 403, any other failure or a malformed
  * result → 500, and Allow → the context every later route sees in `requestContext.authorizer`.
  */
+import { fail, ok, type Result } from '../../lambdas/core/result.ts';
 import type { LocalFunction } from '../lambda/local-function.ts';
 import { describeError } from '../logger.ts';
 import type { WebSocketAuthorizerEvent } from './events.ts';
 
-export type AuthorizerVerdict =
-  | { readonly allowed: true; readonly authorizer: Readonly<Record<string, unknown>> }
-  | { readonly allowed: false; readonly status: 401 | 403 | 500; readonly reason: string };
+/** The context later routes see, or the status API Gateway answers the handshake with and why. */
+export type AuthorizerVerdict = Result<
+  Readonly<Record<string, unknown>>,
+  { readonly status: 401 | 403 | 500; readonly reason: string }
+>;
+
+const refuse = (status: 401 | 403 | 500, reason: string) => fail({ status, reason });
 
 export async function authorize(
   authorizer: LocalFunction,
@@ -19,37 +24,32 @@ export async function authorize(
   const started = Date.now();
   const result = await authorizer.invoke(event);
   const latency = Date.now() - started;
-  if (!result.ok) {
+  if (!result.success) {
     // Lambda's `callback('Unauthorized')` and `throw new Error('Unauthorized')` are the one way to ask for 401.
-    if (!result.timedOut && result.error.message === 'Unauthorized') {
-      return { allowed: false, status: 401, reason: 'authorizer answered Unauthorized' };
+    if (!result.error.timedOut && result.error.cause.message === 'Unauthorized') {
+      return refuse(401, 'authorizer answered Unauthorized');
     }
-    return { allowed: false, status: 500, reason: `authorizer failed: ${describeError(result.error)}` };
+    return refuse(500, `authorizer failed: ${describeError(result.error.cause)}`);
   }
-  const output = result.value as
+  const output = result.data as
     | { principalId?: unknown; policyDocument?: unknown; context?: unknown }
     | null
     | undefined;
   if (typeof output !== 'object' || output === null) {
-    return { allowed: false, status: 500, reason: 'authorizer returned no result object' };
+    return refuse(500, 'authorizer returned no result object');
   }
   if (Buffer.byteLength(JSON.stringify(output), 'utf8') > maxResultBytes) {
-    return { allowed: false, status: 500, reason: `authorizer result exceeds ${maxResultBytes} bytes` };
+    return refuse(500, `authorizer result exceeds ${maxResultBytes} bytes`);
   }
   if (typeof output.principalId !== 'string' || output.principalId === '') {
-    return { allowed: false, status: 500, reason: 'authorizer result has no principalId' };
+    return refuse(500, 'authorizer result has no principalId');
   }
   const context = stringifyContext(output.context);
-  if (!context.success) return { allowed: false, status: 500, reason: context.reason };
+  if (!context.success) return refuse(500, context.error);
   const decision = evaluatePolicy(output.policyDocument, event.methodArn);
-  if (decision === 'invalid')
-    return { allowed: false, status: 500, reason: 'authorizer result has no valid policyDocument' };
-  if (decision === 'deny')
-    return { allowed: false, status: 403, reason: 'policy does not allow execute-api:Invoke on $connect' };
-  return {
-    allowed: true,
-    authorizer: { ...context.values, principalId: output.principalId, integrationLatency: latency },
-  };
+  if (decision === 'invalid') return refuse(500, 'authorizer result has no valid policyDocument');
+  if (decision === 'deny') return refuse(403, 'policy does not allow execute-api:Invoke on $connect');
+  return ok({ ...context.data, principalId: output.principalId, integrationLatency: latency });
 }
 
 /**
@@ -88,22 +88,19 @@ function wildcardMatch(pattern: string, value: string): boolean {
 }
 
 /** API Gateway passes context values on as strings and refuses objects and arrays. */
-function stringifyContext(
-  context: unknown,
-): { success: true; values: Record<string, string> } | { success: false; reason: string } {
-  if (context === undefined || context === null) return { success: true, values: {} };
+function stringifyContext(context: unknown): Result<Record<string, string>, string> {
+  if (context === undefined || context === null) return ok({});
   if (typeof context !== 'object' || Array.isArray(context)) {
-    return { success: false, reason: 'authorizer context must be an object' };
+    return fail('authorizer context must be an object');
   }
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(context)) {
     if (typeof value === 'object' && value !== null) {
-      return {
-        success: false,
-        reason: `authorizer context value "${key}" is an object or array; only strings, numbers and booleans are allowed`,
-      };
+      return fail(
+        `authorizer context value "${key}" is an object or array; only strings, numbers and booleans are allowed`,
+      );
     }
     if (value !== undefined) values[key] = String(value);
   }
-  return { success: true, values };
+  return ok(values);
 }

@@ -151,8 +151,8 @@ function dispatchMessage(
   }
   runtime.track(
     route.invoke(event).then((result) => {
-      if (result.ok) return;
-      runtime.logger.warn(`${routeKey} failed for ${connection.id}: ${describeError(result.error)}`);
+      if (result.success) return;
+      runtime.logger.warn(`${routeKey} failed for ${connection.id}: ${describeError(result.error.cause)}`);
       reply('Internal server error');
     }),
   );
@@ -168,8 +168,8 @@ export async function runDisconnect(
   const route = runtime.integrations?.routes.$disconnect;
   if (!route) return;
   const result = await route.invoke(disconnectEvent(runtime.settings, connection, domainName, code, reason));
-  if (!result.ok)
-    runtime.logger.warn(`$disconnect failed for ${connection.id}: ${describeError(result.error)}`);
+  if (!result.success)
+    runtime.logger.warn(`$disconnect failed for ${connection.id}: ${describeError(result.error.cause)}`);
 }
 
 function describeCloseCode(code: number): string {

@@ -3,6 +3,7 @@
  * each able to refuse the upgrade with the status API Gateway would send.
  */
 
+import { fail, ok, type Result } from '../../lambdas/core/result.ts';
 import { describeError } from '../logger.ts';
 import { authorize } from './authorizer.ts';
 import type { GatewayConnection } from './connection-registry.ts';
@@ -11,16 +12,14 @@ import { type HandshakeRequest, headerValue } from './handshake-request.ts';
 import { missingIdentitySources } from './identity-sources.ts';
 import { type GatewayRuntime, gatewayMessages } from './runtime.ts';
 
-export type HandshakeVerdict =
-  | { readonly accepted: true; readonly subprotocol: string | undefined }
-  | { readonly accepted: false; readonly status: number; readonly body: string; readonly reason: string };
+/** The subprotocol to answer with, or the status, body and reason of the refusal. */
+export type HandshakeVerdict = Result<
+  { readonly subprotocol: string | undefined },
+  { readonly status: number; readonly body: string; readonly reason: string }
+>;
 
-const refuse = (status: keyof typeof gatewayMessages, reason: string): HandshakeVerdict => ({
-  accepted: false,
-  status,
-  body: JSON.stringify({ message: gatewayMessages[status] }),
-  reason,
-});
+const refuse = (status: keyof typeof gatewayMessages, reason: string): HandshakeVerdict =>
+  fail({ status, body: JSON.stringify({ message: gatewayMessages[status] }), reason });
 
 export async function runHandshake(
   runtime: GatewayRuntime,
@@ -41,15 +40,15 @@ export async function runHandshake(
     );
     if (missing.length > 0) return refuse(401, `identity source missing or empty: ${missing.join(', ')}`);
     const verdict = await authorize(integrations.authorizer, event, settings.limits.maxAuthorizerResultBytes);
-    if (!verdict.allowed) return refuse(verdict.status, verdict.reason);
-    connection.authorizer = verdict.authorizer;
+    if (!verdict.success) return refuse(verdict.error.status, verdict.error.reason);
+    connection.authorizer = verdict.data;
   }
 
   const route = integrations.routes.$connect;
-  if (!route) return { accepted: true, subprotocol: undefined };
+  if (!route) return ok({ subprotocol: undefined });
   const result = await route.invoke(connectEvent(settings, connection, request));
-  if (!result.ok) return refuse(502, `$connect failed: ${describeError(result.error)}`);
-  const response = result.value as {
+  if (!result.success) return refuse(502, `$connect failed: ${describeError(result.error.cause)}`);
+  const response = result.data as {
     statusCode?: unknown;
     headers?: Record<string, string>;
     body?: unknown;
@@ -62,12 +61,11 @@ export async function runHandshake(
   }
   const { statusCode } = response;
   if (statusCode < 200 || statusCode > 299) {
-    return {
-      accepted: false,
+    return fail({
       status: statusCode,
       body: typeof response.body === 'string' ? response.body : '',
       reason: `$connect answered ${statusCode}`,
-    };
+    });
   }
-  return { accepted: true, subprotocol: headerValue(response.headers, 'Sec-WebSocket-Protocol') };
+  return ok({ subprotocol: headerValue(response.headers, 'Sec-WebSocket-Protocol') });
 }

@@ -6,10 +6,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { fail } from '../../lambdas/core/result.ts';
 import { describeError, silentLogger } from '../logger.ts';
 import { ConnectionRegistry, type GatewayConnection, newConnectionId } from './connection-registry.ts';
 import { closeByGateway, gatewayCloses, openSession, runDisconnect } from './connection-session.ts';
-import { runHandshake } from './handshake.ts';
+import { type HandshakeVerdict, runHandshake } from './handshake.ts';
 import { readHandshakeRequest } from './handshake-request.ts';
 import { parseIdentitySources } from './identity-sources.ts';
 import { handleManagementRequest } from './management-api.ts';
@@ -144,23 +145,23 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
       };
       pending.set(info.req, handshake);
       const settle = runHandshake(runtime, connection, request)
-        .catch((error) => ({ accepted: false as const, status: 500, body: '', reason: describeError(error) }))
+        .catch((error): HandshakeVerdict => fail({ status: 500, body: '', reason: describeError(error) }))
         .then((verdict) => {
-          if (!verdict.accepted || stopping) {
+          if (!verdict.success || stopping) {
             registry.delete(connection.id);
             connection.state = 'closed';
-            const reason = verdict.accepted ? 'the gateway is stopping' : verdict.reason;
-            settings.logger.info(`$connect refused (${verdict.accepted ? 503 : verdict.status}): ${reason}`);
-            accept(false, verdict.accepted ? 503 : verdict.status, verdict.accepted ? '' : verdict.body, {
-              'Content-Type': 'application/json',
-            });
+            const refusal = verdict.success
+              ? { status: 503, body: '', reason: 'the gateway is stopping' }
+              : verdict.error;
+            settings.logger.info(`$connect refused (${refusal.status}): ${refusal.reason}`);
+            accept(false, refusal.status, refusal.body, { 'Content-Type': 'application/json' });
             // $connect already succeeded (and may have stored the connection): let $disconnect undo it.
-            if (verdict.accepted) {
+            if (verdict.success) {
               runtime.track(runDisconnect(runtime, connection, request.domainName, 1001, 'Going away'));
             }
             return;
           }
-          handshake.subprotocol = verdict.subprotocol;
+          handshake.subprotocol = verdict.data.subprotocol;
           accept(true); // completes the upgrade synchronously, or drops it if the client already left
           if (!handshake.upgraded) {
             registry.delete(connection.id);

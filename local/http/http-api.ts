@@ -37,8 +37,8 @@ export function createHttpApi(
     const fn = await route.target();
     const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
       const result = await fn.invoke(event);
-      if (!result.ok) throw result.error;
-      return result.value as APIGatewayProxyResultV2;
+      if (!result.success) throw result.error.cause;
+      return result.data as APIGatewayProxyResultV2;
     };
     await serveHttpApi(handler, request, response, { routeKey: route.routeKey });
     return true;

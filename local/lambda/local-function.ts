@@ -4,6 +4,7 @@
  * invocations interleave on one event loop instead of getting one instance each.
  */
 import type { Context } from 'aws-lambda';
+import { fail, ok, type Result } from '../../lambdas/core/result.ts';
 import { InvocationTimeoutError } from '../errors.ts';
 import { createLambdaContext } from './lambda-context.ts';
 
@@ -11,9 +12,14 @@ import { createLambdaContext } from './lambda-context.ts';
 // biome-ignore lint/suspicious/noExplicitAny: handlers declare their own event and result types
 export type LambdaHandler = (event: any, context: Context) => unknown;
 
-export type InvocationResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: Error; readonly timedOut: boolean };
+/** Why an invocation failed: what the handler threw (or the timeout), and whether it timed out. */
+export interface InvocationFailure {
+  readonly cause: Error;
+  readonly timedOut: boolean;
+}
+
+/** What the handler returned, or why it did not. */
+export type InvocationResult = Result<unknown, InvocationFailure>;
 
 export interface LocalFunction {
   readonly name: string;
@@ -49,23 +55,20 @@ export function createLocalFunction(
       const timeout = new Promise<InvocationResult>((resolve) => {
         timer = setTimeout(
           () =>
-            resolve({
-              ok: false,
-              timedOut: true,
-              error: new InvocationTimeoutError(`function ${name} did not finish within ${timeoutMs} ms`),
-            }),
+            resolve(
+              fail({
+                timedOut: true,
+                cause: new InvocationTimeoutError(`function ${name} did not finish within ${timeoutMs} ms`),
+              }),
+            ),
           timeoutMs,
         );
       });
       const run = (async (): Promise<InvocationResult> => {
         try {
-          return { ok: true, value: await handler(event, context) };
+          return ok(await handler(event, context));
         } catch (error) {
-          return {
-            ok: false,
-            timedOut: false,
-            error: error instanceof Error ? error : new Error(String(error)),
-          };
+          return fail({ timedOut: false, cause: error instanceof Error ? error : new Error(String(error)) });
         }
       })();
       try {

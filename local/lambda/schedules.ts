@@ -101,7 +101,7 @@ export function startSchedules(schedules: readonly Schedule[], props: SchedulePr
       ...(props.accountId ? { accountId: props.accountId } : {}),
     });
     const result = await schedule.target.invoke(event);
-    if (!result.ok) logger.warn(`scheduled ${name} failed: ${describeError(result.error)}`);
+    if (!result.success) logger.warn(`scheduled ${name} failed: ${describeError(result.error.cause)}`);
     completed.set(name, (completed.get(name) ?? 0) + 1);
   };
 

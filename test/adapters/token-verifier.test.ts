@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   createTokenVerifier,
+  type JwtTokenVerifier,
   maxTokenBytes,
-  type TokenVerifier,
 } from '../../lambdas/adapters/token-verifier.ts';
 import type { TokenIssuerConfig } from '../../lambdas/config.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
@@ -51,7 +51,7 @@ const cognitoConfig: TokenIssuerConfig = {
 };
 
 /** A verifier with the test JWKS cached; a cache miss "downloads" the same JWKS from memory. */
-function verifierFor(config: TokenIssuerConfig): TokenVerifier {
+function verifierFor(config: TokenIssuerConfig): JwtTokenVerifier {
   const verifier = createTokenVerifier(config, { fetcher: staticJwksFetcher(jwks) });
   verifier.cacheJwks(jwks);
   return verifier;

@@ -33,7 +33,7 @@ describe('parseLoginRequest properties', () => {
 
         for (const body of bodies) {
           // Act
-          const result = parseLoginRequest(request(encode ? base64Encoded(body) : body));
+          const result = await parseLoginRequest(request(encode ? base64Encoded(body) : body));
 
           // Assess
           expect(result).toEqual({ success: true, data: fields });
@@ -43,7 +43,7 @@ describe('parseLoginRequest properties', () => {
     );
   });
 
-  it('answers every body with a result and never throws', () => {
+  it('answers every body with a result and never throws', async () => {
     const contentType = fc.constantFrom(
       undefined,
       'application/json',
@@ -71,11 +71,11 @@ describe('parseLoginRequest properties', () => {
         )
         .map((parts) => parts.join('')),
     );
-    fc.assert(
-      fc.property(body, contentType, fc.boolean(), (text, type, isBase64Encoded) => {
+    await fc.assert(
+      fc.asyncProperty(body, contentType, fc.boolean(), async (text, type, isBase64Encoded) => {
         // Act
-        const login = parseLoginRequest({ body: text, contentType: type, isBase64Encoded });
-        const refresh = parseRefreshRequest({ body: text, contentType: type, isBase64Encoded });
+        const login = await parseLoginRequest({ body: text, contentType: type, isBase64Encoded });
+        const refresh = await parseRefreshRequest({ body: text, contentType: type, isBase64Encoded });
 
         // Assess
         for (const result of [login, refresh]) {

@@ -24,7 +24,7 @@ describe('checkOrigin', () => {
     ['https://chat.example.com:443'],
   ])('allows the listed origin %s', (origin) => {
     // Act & Assess
-    expect(checkOrigin(policy, [origin])).toEqual({ allowed: true });
+    expect(checkOrigin(policy, [origin])).toEqual({ success: true, data: undefined });
   });
 
   it.each([
@@ -38,41 +38,41 @@ describe('checkOrigin', () => {
     ['an origin with a path', 'https://chat.example.com/app'],
   ])('refuses %s as OriginNotAllowed', (_case, origin) => {
     // Act & Assess
-    expect(checkOrigin(policy, [origin])).toEqual({ allowed: false, reason: 'OriginNotAllowed' });
+    expect(checkOrigin(policy, [origin])).toEqual({ success: false, error: 'OriginNotAllowed' });
   });
 
   it('refuses two different Origin headers', () => {
     // Act & Assess
     expect(checkOrigin(policy, ['https://chat.example.com', 'https://evil.test'])).toEqual({
-      allowed: false,
-      reason: 'OriginNotAllowed',
+      success: false,
+      error: 'OriginNotAllowed',
     });
   });
 
   it('allows a missing Origin by default and refuses it when configured so', () => {
     // Act & Assess
-    expect(checkOrigin(policy, [])).toEqual({ allowed: true });
+    expect(checkOrigin(policy, [])).toEqual({ success: true, data: undefined });
     expect(checkOrigin(listed(['https://chat.example.com'], false), [])).toEqual({
-      allowed: false,
-      reason: 'OriginMissing',
+      success: false,
+      error: 'OriginMissing',
     });
     expect(checkOrigin(listed(['https://chat.example.com'], false), [' '])).toEqual({
-      allowed: false,
-      reason: 'OriginMissing',
+      success: false,
+      error: 'OriginMissing',
     });
   });
 
   it('allows every origin when the list is empty or holds *', () => {
     // Act & Assess
     for (const entries of [[], ['*'], ['https://a.test', '*']]) {
-      expect(checkOrigin(listed(entries), ['https://evil.test'])).toEqual({ allowed: true });
-      expect(checkOrigin(listed(entries), ['null'])).toEqual({ allowed: true });
+      expect(checkOrigin(listed(entries), ['https://evil.test'])).toEqual({ success: true, data: undefined });
+      expect(checkOrigin(listed(entries), ['null'])).toEqual({ success: true, data: undefined });
     }
   });
 
   it('still refuses a missing Origin under any-origin when missing origins are refused', () => {
     // Act & Assess
-    expect(checkOrigin(listed([], false), [])).toEqual({ allowed: false, reason: 'OriginMissing' });
+    expect(checkOrigin(listed([], false), [])).toEqual({ success: false, error: 'OriginMissing' });
   });
 });
 

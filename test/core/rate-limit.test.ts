@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../lambdas/core/rate-limit.ts';
 
 describe('token bucket (GCRA)', () => {
-  const limit = { ratePerSecond: 10, burst: 3 };
+  const limit = { perSecond: 10, burst: 3 };
 
   it('admits a burst from idle, then refuses with the wait until the next token', () => {
     // Prepare
@@ -19,17 +19,17 @@ describe('token bucket (GCRA)', () => {
 
     // Assess
     expect(decisions).toEqual([
-      { allowed: true },
-      { allowed: true },
-      { allowed: true },
-      { allowed: false, retryAfterMs: 100 },
+      { success: true, data: undefined },
+      { success: true, data: undefined },
+      { success: true, data: undefined },
+      { success: false, error: { retryAfterMs: 100 } },
     ]);
   });
 
   it('recovers by itself once the wait has passed', () => {
     const full = decide(limit, decide(limit, decide(limit, undefined, 0).tat, 0).tat, 0).tat;
-    expect(decide(limit, full, 0).decision.allowed).toBe(false);
-    expect(decide(limit, full, 100).decision.allowed).toBe(true);
+    expect(decide(limit, full, 0).decision.success).toBe(false);
+    expect(decide(limit, full, 100).decision.success).toBe(true);
   });
 
   it('never admits more than burst + rate × elapsed messages', () => {
@@ -38,17 +38,17 @@ describe('token bucket (GCRA)', () => {
         fc.integer({ min: 1, max: 50 }),
         fc.integer({ min: 1, max: 20 }),
         fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 200 }),
-        (ratePerSecond, burst, gaps) => {
+        (perSecond, burst, gaps) => {
           let now = 0;
           let tat: number | undefined;
           let admitted = 0;
           for (const gap of gaps) {
             now += gap;
-            const step = decide({ ratePerSecond, burst }, tat, now);
+            const step = decide({ perSecond, burst }, tat, now);
             tat = step.tat;
-            if (step.decision.allowed) admitted++;
+            if (step.decision.success) admitted++;
           }
-          expect(admitted).toBeLessThanOrEqual(burst + Math.floor((now * ratePerSecond) / 1000) + 1);
+          expect(admitted).toBeLessThanOrEqual(burst + Math.floor((now * perSecond) / 1000) + 1);
         },
       ),
     );

@@ -64,7 +64,7 @@ describe('hostile frames on the local stack', () => {
   let bob: Session;
 
   beforeAll(async () => {
-    harness = await startHarness({ policies: { rateLimitPerSecond: 0 } });
+    harness = await startHarness({ policies: { rateLimit: { perSecond: 0 } } });
     alice = await harness.connectAs('alice');
     bob = await harness.connectAs('bob');
     await joinRoom(alice.client, 'general', alice.welcome.userId);

@@ -16,7 +16,7 @@ describe('per-connection rate limit', () => {
   let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startHarness({ policies: { rateLimitPerSecond } });
+    harness = await startHarness({ policies: { rateLimit: { perSecond: rateLimitPerSecond } } });
   });
   afterEach(() => harness.closeAll());
   afterAll(() => harness?.stop());

@@ -88,7 +88,7 @@ describe('per-connection rate limit', () => {
     rateLimiter: new DynamoRateLimiter(
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
       TABLE,
-      { ratePerSecond: 10, burst: 2 },
+      { perSecond: 10, burst: 2 },
       () => NOW,
     ),
   });
@@ -142,7 +142,8 @@ describe('reauth', () => {
     'fresh-bob': { ...bob, tokenExpiresAt: nowSeconds + 3600 },
   };
   const verifier: TokenVerifier = {
-    verify: async (token) => (tokens[token] ? ok(tokens[token]) : fail({ reason: 'JwtExpiredError' })),
+    verify: async (token) =>
+      tokens[token] ? ok(tokens[token]) : fail({ reason: 'JwtExpiredError', fault: 'client' as const }),
   };
   const reauthRoute = () => createMessageRouteHandler(new Set(['reauth'] as const), { ...deps, verifier });
 

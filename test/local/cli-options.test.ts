@@ -52,7 +52,7 @@ describe('npm start options', () => {
           identity: { tokenTtlSeconds: 120, signingKeyFile: existingFile },
           policies: {
             maxConnectionsPerUser: 3,
-            rateLimitPerSecond: 4,
+            rateLimit: { perSecond: 4 },
             allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
             allowMissingOrigin: false,
           },
@@ -63,8 +63,8 @@ describe('npm start options', () => {
   });
 
   it.each([
-    [['--rate-limit', '0'], { rateLimitPerSecond: 0 }],
-    [['--rate-limit', '5', '--rate-burst', '7'], { rateLimitPerSecond: 5, rateLimitBurst: 7 }],
+    [['--rate-limit', '0'], { rateLimit: { perSecond: 0 } }],
+    [['--rate-limit', '5', '--rate-burst', '7'], { rateLimit: { perSecond: 5, burst: 7 } }],
     [['--max-connections-per-user', '0'], { maxConnectionsPerUser: 0 }],
     [['--allowed-origins', '*'], { allowedOrigins: ['*'] }],
   ])('reads %j', (args, policies) => {

@@ -7,7 +7,7 @@ import {
   loadTicketConfig,
   loadTokenCookieConfig,
 } from '../../lambdas/config.ts';
-import { policyEnvironment, policyVariables } from '../../local/policies.ts';
+import { policyEnvironment, policyVariables, rateLimitVariables } from '../../local/policies.ts';
 
 describe('local stack policies', () => {
   it('sets only LOGIN_COOKIE=true when no policy is given, so the handlers keep their defaults', () => {
@@ -19,8 +19,7 @@ describe('local stack policies', () => {
     // Act
     const environment = policyEnvironment({
       maxConnectionsPerUser: 3,
-      rateLimitPerSecond: 4,
-      rateLimitBurst: 5,
+      rateLimit: { perSecond: 4, burst: 5 },
       allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
       allowMissingOrigin: false,
       loginCookie: false,
@@ -43,22 +42,26 @@ describe('local stack policies', () => {
       CONNECT_PROBE_MIN_AGE_SECONDS: '8',
       TICKET_TTL_SECONDS: '9',
     });
-    expect(Object.keys(environment).sort()).toEqual(Object.values(policyVariables).sort());
+    expect(Object.keys(environment).sort()).toEqual(
+      [...Object.values(policyVariables), ...Object.values(rateLimitVariables)].sort(),
+    );
   });
 
   it.each([
     [3, 6],
     [0, 1],
-  ])('gives a rate limit of %d a burst of %d unless one is given', (rateLimitPerSecond, burst) => {
+  ])('gives a rate limit of %d a burst of %d unless one is given', (perSecond, burst) => {
     // Act / Assess
-    expect(policyEnvironment({ rateLimitPerSecond })).toMatchObject({ RATE_LIMIT_BURST: String(burst) });
+    expect(policyEnvironment({ rateLimit: { perSecond } })).toMatchObject({
+      RATE_LIMIT_BURST: String(burst),
+    });
   });
 
   it('produces values the handlers’ configuration loaders accept and read back', () => {
     // Prepare
     const env = policyEnvironment({
       maxConnectionsPerUser: 2,
-      rateLimitPerSecond: 3,
+      rateLimit: { perSecond: 3 },
       allowedOrigins: ['http://app.parley.test'],
       allowMissingOrigin: false,
       reauthNoticeSeconds: 4,
@@ -80,7 +83,7 @@ describe('local stack policies', () => {
     // Assess
     expect(read).toEqual({
       connect: { maxConnectionsPerUser: 2, probeMinAgeSeconds: 1 },
-      session: { rateLimit: { ratePerSecond: 3, burst: 6 } },
+      session: { rateLimit: { perSecond: 3, burst: 6 } },
       origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
       sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
       tickets: { tableName: undefined, ttlSeconds: 2 },

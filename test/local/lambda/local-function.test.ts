@@ -15,8 +15,8 @@ describe('local function', () => {
     const result = await fn.invoke({ n: 21 });
 
     // Assess
-    expect(result).toMatchObject({ ok: true, value: { doubled: 42, name: 'demo' } });
-    expect(result.ok && (result.value as { remaining: number }).remaining).toBeGreaterThan(28_000);
+    expect(result).toMatchObject({ success: true, data: { doubled: 42, name: 'demo' } });
+    expect(result.success && (result.data as { remaining: number }).remaining).toBeGreaterThan(28_000);
   });
 
   it('reports a thrown error as a failed invocation', async () => {
@@ -30,9 +30,8 @@ describe('local function', () => {
 
     // Assess
     expect(result).toMatchObject({
-      ok: false,
-      timedOut: false,
-      error: { name: 'TypeError', message: 'bad' },
+      success: false,
+      error: { timedOut: false, cause: { name: 'TypeError', message: 'bad' } },
     });
   });
 
@@ -44,7 +43,7 @@ describe('local function', () => {
     const result = await fn.invoke({});
 
     // Assess
-    expect(result).toMatchObject({ ok: false, timedOut: true });
-    expect(!result.ok && result.error).toBeInstanceOf(InvocationTimeoutError);
+    expect(result).toMatchObject({ success: false, error: { timedOut: true } });
+    expect(!result.success && result.error.cause).toBeInstanceOf(InvocationTimeoutError);
   });
 });

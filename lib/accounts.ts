@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 /** Cognito groups Parley knows, highest precedence first (a lower precedence number wins). */
 export const userGroups = ['admin', 'moderator'] as const;
 
-export interface IdentityProps {
+export interface AccountsProps {
   /**
    * What happens to the user pool (every account and password) when it leaves the stack.
    * @default RemovalPolicy.RETAIN
@@ -17,11 +17,11 @@ export interface IdentityProps {
  * Who may use Parley: a Cognito user pool whose accounts an administrator creates (no self sign-up),
  * signing in by username, and one public app client that the login and refresh endpoints use.
  */
-export class Identity extends Construct {
+export class Accounts extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
 
-  constructor(scope: Construct, id: string, props: IdentityProps = {}) {
+  constructor(scope: Construct, id: string, props: AccountsProps = {}) {
     super(scope, id);
 
     this.userPool = new UserPool(this, 'UserPool', {
