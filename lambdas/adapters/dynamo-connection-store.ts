@@ -57,7 +57,7 @@ export class DynamoConnectionStore implements ConnectionStore {
   async save(connection: ConnectionRecord): Promise<void> {
     const item: ConnectionItem = {
       ...keys.connection(connection.connectionId),
-      ...keys.connectionOfUser(connection.userId, connection.connectionId),
+      ...keys.connectionOfUser(connection.username, connection.connectionId),
       ...keys.sweep(connection.connectionId, sweepTimeOf(connection)),
       ...connection,
       groups: [...connection.groups],

@@ -6,17 +6,30 @@
  * AWS, DynamoDB Local and the code that reads it.
  *
  * Items (pk / sk):
- * - connection            CONN#<connectionId> / CONNECTION      (+ byUser: USER#<userId> / CONN#<connectionId>)
- * - membership, room side ROOM#<room>         / CONN#<connectionId>
+ * - connection            CONN#<connectionId> / CONNECTION      (+ byUser: USER#<username> / CONN#<connectionId>)
+ *                         (also bySweep: SWEEP#<shard> / <sweepAt, 10 digits>#<connectionId>)
+ * - membership, room side ROOM#<room>         / CONN#<connectionId>   (carries the token expiry: revocation)
  * - membership, conn side CONN#<connectionId> / ROOM#<room>
- *                         (the connection item also carries bySweep: SWEEP#<shard> / <sweepAt, 10 digits>#<connectionId>)
+ * - room                  ROOM#<room>         / META                  (+ byListing: ROOMS / <room>)
+ * - room sequence         ROOM#<room>         / SEQ                   (epoch, last seq; the hot item of a send)
+ * - room role             ROOM#<room>         / ROLE#<username>
+ * - invitation            ROOM#<room>         / INVITE#<username>
+ * - ban                   ROOM#<room>         / BAN#<username>
+ * - presence of a user    ROOM#<room>         / PRES#<username>       (that user's connections in the room)
+ * - message               HIST#<room>#<epoch> / S#<seq, 12 digits>
+ * - sent-message record   HIST#<room>#<epoch> / C#<userId>#<clientMsgId>   (idempotent sends)
  * - connection slot       USER#<userId>       / SLOT#<n>            (per-user connection cap; holds connectionId)
+ * - per-user counter      USER#<userId>       / RATE#<what>         (e.g. rooms created per hour)
  * - connection ticket     TICKET#<sha256>     / TICKET              (one-time, ~30 s)
  *
- * Access patterns, each one Query and never a Scan:
- * - members of a room:        pk = ROOM#<room>
+ * Access patterns, each one GetItem or Query and never a Scan:
+ * - members of a room:        pk = ROOM#<room> and begins_with(sk, CONN#)   (key condition: other room items never count)
+ * - presence of a room:       pk = ROOM#<room> and begins_with(sk, PRES#)
  * - rooms of a connection:    pk = CONN#<id> and begins_with(sk, ROOM#)   (same Query also returns the connection)
- * - connections of a user:    index byUser, userPk = USER#<userId>
+ * - connections of a user:    index byUser, userPk = USER#<username>
+ * - every connection:         index bySweep, each of its shards
+ * - rooms to list:            index byListing, listPk = ROOMS (sorted by name)
+ * - a room's history:         pk = HIST#<room>#<epoch> and sk between S#<from> and S#<to>
  * - connections due for a sweep (token expiring, or past API Gateway's 2-hour limit):
  *                             index bySweep, sweepPk = SWEEP#<shard> and sweepSk < <time>, for each shard
  */
@@ -52,7 +65,20 @@ export const tableLayout: TableLayout = {
       /** Only the attributes the per-user lookups need (keeps the index cheap). */
       projection: {
         type: 'INCLUDE',
-        nonKeyAttributes: ['connectionId', 'userId', 'connectedAt', 'tokenExpiresAt'],
+        nonKeyAttributes: ['connectionId', 'userId', 'username', 'connectedAt', 'tokenExpiresAt'],
+      },
+    },
+    {
+      indexName: 'byListing',
+      partitionKey: 'listPk',
+      sortKey: 'listSk',
+      /**
+       * Sparse: only room items carry `listPk`. What `listRooms` shows and filters on; the room's
+       * sequence counter lives on another item, so sends never write this index.
+       */
+      projection: {
+        type: 'INCLUDE',
+        nonKeyAttributes: ['room', 'title', 'visibility', 'posting', 'owner', 'members', 'access'],
       },
     },
     {
@@ -80,7 +106,7 @@ export const tableLayout: TableLayout = {
   ],
 };
 
-export type GlobalSecondaryIndexName = 'byUser' | 'bySweep';
+export type GlobalSecondaryIndexName = 'byUser' | 'bySweep' | 'byListing' | 'byListing';
 
 /** Every key attribute is a string. */
 export const keyAttributeNames: readonly string[] = [
@@ -95,12 +121,18 @@ export const keyAttributeNames: readonly string[] = [
  */
 export const SWEEP_SHARDS = 8;
 
+/** Sequence numbers are zero-padded in sort keys so that string order is numeric order. */
+const SEQ_DIGITS = 12;
+const padSeq = (seq: number) => String(Math.max(0, Math.floor(seq))).padStart(SEQ_DIGITS, '0');
+
 export const keys = {
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONNECTION' }),
-  connectionOfUser: (userId: string, connectionId: string) => ({
-    userPk: `USER#${userId}`,
+  connectionOfUser: (username: string, connectionId: string) => ({
+    userPk: `USER#${username}`,
     userSk: `CONN#${connectionId}`,
   }),
+  /** byUser partition of a user's connections. */
+  connectionsOfUser: (username: string) => `USER#${username}`,
   userPartition: (userId: string) => `USER#${userId}`,
   connectionPartition: (connectionId: string) => `CONN#${connectionId}`,
   roomPartition: (room: string) => `ROOM#${room}`,
@@ -109,6 +141,26 @@ export const keys = {
     pk: `CONN#${connectionId}`,
     sk: `ROOM#${room}`,
   }),
+  room: (room: string) => ({ pk: `ROOM#${room}`, sk: 'META' }),
+  roomListing: (room: string) => ({ listPk: 'ROOMS', listSk: room }),
+  listingPartition: 'ROOMS',
+  roomSequence: (room: string) => ({ pk: `ROOM#${room}`, sk: 'SEQ' }),
+  roomRole: (room: string, username: string) => ({ pk: `ROOM#${room}`, sk: `ROLE#${username}` }),
+  invitation: (room: string, username: string) => ({ pk: `ROOM#${room}`, sk: `INVITE#${username}` }),
+  ban: (room: string, username: string) => ({ pk: `ROOM#${room}`, sk: `BAN#${username}` }),
+  presence: (room: string, username: string) => ({ pk: `ROOM#${room}`, sk: `PRES#${username}` }),
+  historyPartition: (room: string, epoch: string) => `HIST#${room}#${epoch}`,
+  message: (room: string, epoch: string, seq: number) => ({
+    pk: `HIST#${room}#${epoch}`,
+    sk: `S#${padSeq(seq)}`,
+  }),
+  /** The sort key of message `seq`, for range conditions. */
+  messageSortKey: (seq: number) => `S#${padSeq(seq)}`,
+  sentMessage: (room: string, epoch: string, userId: string, clientMsgId: string) => ({
+    pk: `HIST#${room}#${epoch}`,
+    sk: `C#${userId}#${clientMsgId}`,
+  }),
+  userCounter: (userId: string, what: string) => ({ pk: `USER#${userId}`, sk: `RATE#${what}` }),
   sweep: (connectionId: string, sweepAt: number) => ({
     sweepPk: `SWEEP#${shardOf(connectionId)}`,
     sweepSk: `${String(Math.max(0, Math.floor(sweepAt))).padStart(10, '0')}#${connectionId}`,
@@ -119,6 +171,9 @@ export const keys = {
   userSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `SLOT#${slot}` }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
   roomSortKeyPrefix: 'ROOM#',
+  memberSortKeyPrefix: 'CONN#',
+  presenceSortKeyPrefix: 'PRES#',
+  messageSortKeyPrefix: 'S#',
   connectionSortKey: 'CONNECTION',
 } as const;
 

@@ -5,8 +5,10 @@
  */
 import { type BodyProblem, type FormFields, parseFormBody, type RequestBody } from './form-body.ts';
 import { fail, ok, type Result } from './result.ts';
+import { usernamePattern } from './username.ts';
 
 export type { BodyProblem, RequestBody } from './form-body.ts';
+export { usernamePattern } from './username.ts';
 
 export interface LoginRequest {
   readonly username: string;
@@ -20,8 +22,6 @@ export interface RefreshRequest {
 /** POST /logout names the refresh token to revoke. */
 export type LogoutRequest = RefreshRequest;
 
-/** Cognito's username rule: 1–128 letters, marks, symbols, digits or punctuation; no whitespace. */
-export const usernamePattern = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u;
 /** Cognito accepts passwords of up to 256 characters. */
 const maxPasswordLength = 256;
 /** Cognito refresh tokens are JWEs of under 2 KB; local ones are shorter. Visible ASCII only. */

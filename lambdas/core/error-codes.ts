@@ -33,6 +33,35 @@ export const ErrorCode = {
   REAUTH_USER_MISMATCH: 'REAUTH_USER_MISMATCH',
   /** Too many messages on this connection; `retryAfter` (milliseconds) says when the next is admitted. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * The connection kept sending while rate limited (`closing` only): it is closed; reconnect after
+   * a pause.
+   */
+  TOO_MANY_REFUSALS: 'TOO_MANY_REFUSALS',
+  /** The user logged out everywhere (`closing` only, `reconnect: false`). */
+  LOGGED_OUT: 'LOGGED_OUT',
+  /** An administrator closed the connection (`closing` only, `reconnect: false`). */
+  CLOSED_BY_ADMIN: 'CLOSED_BY_ADMIN',
+  /** The server is shutting down or being replaced (`closing` only): reconnect. */
+  SERVER_RESTART: 'SERVER_RESTART',
+  /** The caller's roles do not allow this action in this room (or the room is private and hidden). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** `createRoom` with a name already taken. */
+  ROOM_EXISTS: 'ROOM_EXISTS',
+  /** The room does not exist (for actions that do not create it). */
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  /** The caller is banned from the room; `until` says when the ban ends. */
+  BANNED: 'BANNED',
+  /** The connection is already in as many rooms as allowed. */
+  ROOM_LIMIT: 'ROOM_LIMIT',
+  /** The room has as many members as allowed. */
+  ROOM_FULL: 'ROOM_FULL',
+  /** The room receives more messages than its history can store in order; `retryAfter` in milliseconds. */
+  ROOM_BUSY: 'ROOM_BUSY',
+  /** `deleteMessage` of a number with no message (never sent, expired or already deleted). */
+  MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
+  /** `history` or a join's catch-up in a deployment with history turned off. */
+  HISTORY_DISABLED: 'HISTORY_DISABLED',
   /** The server failed; the request may or may not have taken effect. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
 } as const;

@@ -1,79 +1,24 @@
 /**
- * The server → client wire protocol. Every JSON frame has a `type`; builders here are the only place
- * frames are shaped, so the README's protocol table and the code cannot disagree.
+ * Builders of server → client frames (their types are in wire.ts). Frames that many places send are
+ * shaped here once, so the README's protocol table and the code cannot disagree. Browser-safe.
  */
-import type { ErrorCode } from './error-codes.ts';
 import type { Identity } from './identity.ts';
 import type { ProtocolError } from './protocol.ts';
+import type {
+  ClosingFrame,
+  ErrorFrame,
+  GlobalRole,
+  JoinedFrame,
+  LeftFrame,
+  MessageFrame,
+  PongFrame,
+  ReauthenticatedFrame,
+  ReauthRequiredFrame,
+  ServerFrame,
+  WelcomeFrame,
+} from './wire.ts';
 
-export interface WelcomeFrame {
-  readonly type: 'welcome';
-  readonly message: string;
-  readonly connectionId: string;
-  readonly userId: string;
-  readonly username: string;
-  readonly groups: readonly string[];
-  /** ISO time at which the connection's token expires. */
-  readonly tokenExpiresAt: string;
-  readonly time: string;
-}
-
-export interface MembershipFrame {
-  readonly type: 'joined' | 'left';
-  readonly room: string;
-  readonly username: string;
-  readonly userId: string;
-  readonly time: string;
-}
-
-export interface MessageFrame {
-  readonly type: 'message';
-  readonly room: string;
-  readonly id: string;
-  readonly content: string;
-  readonly username: string;
-  readonly userId: string;
-  readonly time: string;
-}
-
-export interface PongFrame {
-  readonly type: 'pong';
-  readonly time: string;
-  readonly requestId?: string;
-}
-
-export interface ErrorFrame {
-  readonly type: 'error';
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly action?: string;
-  readonly requestId?: string;
-  readonly retryAfter?: number;
-  readonly reason?: string;
-}
-
-/** The connection's token now expires later. */
-export interface ReauthenticatedFrame {
-  readonly type: 'reauthenticated';
-  readonly expiresAt: string;
-  readonly requestId?: string;
-}
-
-/** The token expires soon: send `reauth` before `closesAt` or the connection is closed. */
-export interface ReauthRequiredFrame {
-  readonly type: 'reauth_required';
-  readonly expiresAt: string;
-  readonly closesAt: string;
-}
-
-export type ServerFrame =
-  | WelcomeFrame
-  | MembershipFrame
-  | MessageFrame
-  | PongFrame
-  | ErrorFrame
-  | ReauthenticatedFrame
-  | ReauthRequiredFrame;
+export type { ServerFrame } from './wire.ts';
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
@@ -85,9 +30,15 @@ export function welcomeFrame(connectionId: string, identity: Identity, now: numb
     userId: identity.userId,
     username: identity.username,
     groups: identity.groups,
+    roles: globalRolesOf(identity.groups),
     tokenExpiresAt: iso(identity.tokenExpiresAt * 1000),
     time: iso(now),
   };
+}
+
+/** The groups Parley gives meaning to, in a fixed order; every other group is ignored. */
+export function globalRolesOf(groups: readonly string[]): GlobalRole[] {
+  return (['admin', 'moderator'] as const).filter((role) => groups.includes(role));
 }
 
 export function membershipFrame(
@@ -95,26 +46,31 @@ export function membershipFrame(
   room: string,
   who: Pick<Identity, 'userId' | 'username'>,
   now: number,
-): MembershipFrame {
+): JoinedFrame | LeftFrame {
   return { type, room, username: who.username, userId: who.userId, time: iso(now) };
 }
 
 export function messageFrame(
   room: string,
-  id: string,
-  content: string,
-  sender: Pick<Identity, 'userId' | 'username'>,
-  now: number,
+  epoch: string,
+  stored: Omit<MessageFrame, 'type' | 'room' | 'epoch' | 'time'> & { readonly time: number },
 ): MessageFrame {
   return {
     type: 'message',
     room,
-    id,
-    content,
-    username: sender.username,
-    userId: sender.userId,
-    time: iso(now),
+    epoch,
+    seq: stored.seq,
+    id: stored.id,
+    content: stored.content,
+    username: stored.username,
+    userId: stored.userId,
+    time: iso(stored.time),
+    ...(stored.clientMsgId !== undefined ? { clientMsgId: stored.clientMsgId } : {}),
   };
+}
+
+export function closingFrame(close: Omit<ClosingFrame, 'type'>): ClosingFrame {
+  return { type: 'closing', code: close.code, reason: close.reason, reconnect: close.reconnect };
 }
 
 export function pongFrame(now: number, requestId?: string): PongFrame {
@@ -128,8 +84,10 @@ export function errorFrame(error: ProtocolError): ErrorFrame {
     message: error.message,
     ...(error.action !== undefined ? { action: error.action } : {}),
     ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.room !== undefined ? { room: error.room } : {}),
     ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
     ...(error.reason !== undefined ? { reason: error.reason } : {}),
+    ...(error.until !== undefined ? { until: error.until } : {}),
   };
 }
 
@@ -154,7 +112,9 @@ export function echoText(sender: Pick<Identity, 'userId' | 'username'>, text: st
   return `User ${sender.username} (ID: ${sender.userId}) sent: ${text}`;
 }
 
+const utf8 = new TextEncoder();
+
 /** Serialises once; broadcasts reuse the bytes for every recipient. */
 export function encodeFrame(frame: ServerFrame): Uint8Array {
-  return Buffer.from(JSON.stringify(frame), 'utf8');
+  return utf8.encode(JSON.stringify(frame));
 }

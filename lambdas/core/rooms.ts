@@ -79,7 +79,15 @@ export async function sendMessage(
   if (!(await deps.rooms.isMember(room, caller.connectionId))) {
     return fail(notAMember('sendMessage', room, requestId));
   }
-  const frame = messageFrame(room, deps.newMessageId(), content, caller, deps.now());
+  // Interim until per-room sequence numbers land (issue 9): no seq or epoch is assigned yet.
+  const frame = messageFrame(room, '', {
+    seq: 0,
+    id: deps.newMessageId(),
+    content,
+    userId: caller.userId,
+    username: caller.username,
+    time: deps.now(),
+  });
   const report = await broadcastToRoom(deps, room, frame);
   await announceDepartures(deps, report.gone, deps.now);
   return done;

@@ -56,8 +56,10 @@ export async function handleClientFrame(
       case 'sendMessage':
         return sendMessage(deps, caller, request.room, request.content, request.requestId);
       case 'reauth':
-        if (!deps.verifier) return unroutable(action);
+        if (!deps.verifier || request.token === undefined) return unroutable(action);
         return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);
+      default:
+        return unroutable(action);
     }
   })();
   if (!outcome.success) await replyError(deps, caller.connectionId, outcome.error);

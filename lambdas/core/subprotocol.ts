@@ -4,7 +4,9 @@
  * exactly one offered value or the browser fails the connection, and it echoes `parley.v1`, never the
  * token.
  */
-export const PARLEY_SUBPROTOCOL = 'parley.v1';
+import { PROTOCOL_VERSION } from './wire.ts';
+
+export const PARLEY_SUBPROTOCOL = PROTOCOL_VERSION;
 
 export type SubprotocolChoice =
   | { readonly kind: 'none' }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONTENT_BYTES, parseClientFrame } from '../../lambdas/core/protocol.ts';
+import { parseClientFrame } from '../../lambdas/core/protocol.ts';
+import { MAX_CONTENT_BYTES } from '../../lambdas/core/wire.ts';
 
 describe('parseClientFrame', () => {
   it.each([['Hello, server!'], [''], ['42'], ['"quoted"'], ['  not json {']])(
@@ -73,5 +74,72 @@ describe('parseClientFrame', () => {
       success: false,
       error: { code: 'MESSAGE_TOO_LARGE' },
     });
+  });
+});
+
+describe('parseClientFrame for rooms, moderation and history', () => {
+  const request = (body: Record<string, unknown>) => parseClientFrame(JSON.stringify(body));
+
+  it.each<Record<string, unknown>>([
+    { action: 'joinRoom', room: 'general', since: 0, epoch: 'k3x9-a1' },
+    { action: 'sendMessage', room: 'general', content: 'hi', clientMsgId: 'c-1:2/3' },
+    { action: 'reauth', ticket: 'a'.repeat(43) },
+    { action: 'createRoom', room: 'ops', visibility: 'private', posting: 'moderators', title: 'Ops' },
+    { action: 'updateRoom', room: 'ops', title: '' },
+    { action: 'deleteRoom', room: 'ops' },
+    { action: 'listRooms' },
+    { action: 'listRooms', cursor: 'eyJyIjoib3BzIn0' },
+    { action: 'invite', room: 'ops', username: 'bob' },
+    { action: 'uninvite', room: 'ops', username: 'bob' },
+    { action: 'kick', room: 'ops', username: 'bob', reason: 'spam' },
+    { action: 'ban', room: 'ops', username: 'bob', seconds: 60, reason: 'spam' },
+    { action: 'unban', room: 'ops', username: 'bob' },
+    { action: 'setRole', room: 'ops', username: 'bob', role: 'moderator' },
+    { action: 'presence', room: 'ops', cursor: 'next' },
+    { action: 'history', room: 'ops', before: 10, after: 2, limit: 100 },
+    { action: 'deleteMessage', room: 'ops', seq: 7 },
+  ])('reads %j', (body) => {
+    expect(request(body)).toEqual({ success: true, data: { kind: 'request', request: body } });
+  });
+
+  it('trims titles and reasons', () => {
+    expect(request({ action: 'kick', room: 'ops', username: 'bob', reason: '  spam  ' })).toMatchObject({
+      data: { request: { reason: 'spam' } },
+    });
+  });
+
+  it.each<[Record<string, unknown>, string]>([
+    [{ action: 'joinRoom', room: 'general', since: -1 }, 'INVALID_FIELD'],
+    [{ action: 'joinRoom', room: 'general', since: 1.5 }, 'INVALID_FIELD'],
+    [{ action: 'joinRoom', room: 'general', since: '3' }, 'INVALID_FIELD'],
+    [{ action: 'joinRoom', room: 'general', epoch: 'a#b' }, 'INVALID_FIELD'],
+    [{ action: 'sendMessage', room: 'general', content: 'hi', clientMsgId: '' }, 'INVALID_FIELD'],
+    [{ action: 'sendMessage', room: 'general', content: 'hi', clientMsgId: 'has space' }, 'INVALID_FIELD'],
+    [{ action: 'sendMessage', room: 'general', content: 'hi', clientMsgId: 'x'.repeat(65) }, 'INVALID_FIELD'],
+    [{ action: 'reauth' }, 'INVALID_FIELD'],
+    [{ action: 'reauth', token: 'eyJ', ticket: 'a'.repeat(43) }, 'INVALID_FIELD'],
+    [{ action: 'reauth', ticket: 'short' }, 'INVALID_FIELD'],
+    [{ action: 'createRoom', room: 'ops', visibility: 'secret' }, 'INVALID_FIELD'],
+    [{ action: 'createRoom', room: 'ops', posting: 'admins' }, 'INVALID_FIELD'],
+    [{ action: 'createRoom', room: 'ops', title: 'x'.repeat(101) }, 'INVALID_FIELD'],
+    [{ action: 'createRoom', room: 'ops', title: 'line\nbreak' }, 'INVALID_FIELD'],
+    [{ action: 'createRoom', room: 'OPS' }, 'INVALID_ROOM'],
+    [{ action: 'updateRoom', room: 'ops' }, 'INVALID_FIELD'],
+    [{ action: 'listRooms', cursor: '' }, 'INVALID_FIELD'],
+    [{ action: 'invite', room: 'ops' }, 'INVALID_FIELD'],
+    [{ action: 'invite', room: 'ops', username: 'has space' }, 'INVALID_FIELD'],
+    [{ action: 'invite', room: 'ops', username: 'bob', userId: 'u-1' }, 'UNKNOWN_FIELD'],
+    [{ action: 'kick', room: 'ops', username: 'bob', reason: '' }, 'INVALID_FIELD'],
+    [{ action: 'ban', room: 'ops', username: 'bob', seconds: 0 }, 'INVALID_FIELD'],
+    [{ action: 'ban', room: 'ops', username: 'bob', seconds: 365 * 24 * 3600 + 1 }, 'INVALID_FIELD'],
+    [{ action: 'setRole', room: 'ops', username: 'bob', role: 'owner' }, 'INVALID_FIELD'],
+    [{ action: 'setRole', room: 'ops', username: 'bob' }, 'INVALID_FIELD'],
+    [{ action: 'history', room: 'ops', limit: 0 }, 'INVALID_FIELD'],
+    [{ action: 'history', room: 'ops', limit: 101 }, 'INVALID_FIELD'],
+    [{ action: 'history', room: 'ops', before: 3, after: 2 }, 'INVALID_FIELD'],
+    [{ action: 'deleteMessage', room: 'ops' }, 'INVALID_FIELD'],
+    [{ action: 'deleteMessage', room: 'ops', seq: 0 }, 'INVALID_FIELD'],
+  ])('refuses %j with %s', (body, code) => {
+    expect(request(body)).toMatchObject({ success: false, error: { code, action: body.action } });
   });
 });

@@ -52,7 +52,7 @@ describe('$connect', () => {
     expect(item).toEqual({
       pk: 'CONN#conn-a',
       sk: 'CONNECTION',
-      userPk: 'USER#u-alice',
+      userPk: 'USER#alice',
       userSk: 'CONN#conn-a',
       sweepPk: expect.stringMatching(/^SWEEP#[0-7]$/),
       // Swept when API Gateway's 2-hour limit passes, which comes before this token's expiry.

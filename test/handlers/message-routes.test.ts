@@ -176,7 +176,7 @@ describe('sendMessage', () => {
     // Assess
     const posts = postsOf(management);
     expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
-    expect(posts[0]?.frame).toEqual({
+    expect(posts[0]?.frame).toMatchObject({
       type: 'message',
       room: 'general',
       id: 'msg-1',
