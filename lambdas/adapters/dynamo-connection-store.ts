@@ -154,6 +154,16 @@ export class DynamoConnectionStore implements ConnectionStore {
     }
   }
 
+  async *ofUser(username: string): AsyncIterable<readonly ConnectionRecord[]> {
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: 'byUser',
+      KeyConditionExpression: 'userPk = :user',
+      ExpressionAttributeValues: { ':user': keys.connectionsOfUser(username) },
+    });
+    for await (const items of pages) yield items.map(toConnectionRecord);
+  }
+
   async *due(until: number): AsyncIterable<readonly ConnectionRecord[]> {
     for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
       const pages = queryPages(this.client, {

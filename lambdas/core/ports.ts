@@ -44,6 +44,8 @@ export interface ConnectionStore {
   updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'>;
   /** Records that the reauth notice for this token expiry was sent; false if it already was (or the token changed). */
   markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean>;
+  /** A user's live connections, page by page (the byUser index; `groups` are not projected there). */
+  ofUser(username: string): AsyncIterable<readonly ConnectionRecord[]>;
   /** Connections whose token expires, or whose 2-hour limit passes, at or before `until` (epoch seconds). */
   due(until: number): AsyncIterable<readonly ConnectionRecord[]>;
 }

@@ -35,6 +35,7 @@ const noConnections: ConnectionStore = {
   remove: async () => ({ connection: undefined, rooms: [] }),
   updateIdentity: async () => 'gone',
   markReauthNotice: async () => false,
+  async *ofUser() {},
   async *due() {},
 };
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
