@@ -6,9 +6,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCallerGate } from '../lambdas/adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../lambdas/adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
-import { DynamoRateLimiter } from '../lambdas/adapters/dynamo-rate-limiter.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
 import type { Identity } from '../lambdas/core/identity.ts';
@@ -62,7 +62,7 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       newMessageId: () => `m-${Date.now()}`,
       slots: new DynamoConnectionSlots(client, TABLE, TTL),
       probeMinAgeMs: 30_000,
-      rateLimiter: new DynamoRateLimiter(client, TABLE, { perSecond: 10, burst: 20 }),
+      gate: new DynamoCallerGate(client, TABLE, { perSecond: 10, burst: 20 }),
     };
     const rows: { operation: string; reading: CapacityReading }[] = [];
     const row = async (operation: string, run: () => Promise<unknown>) =>
@@ -74,8 +74,12 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
     await row('$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
     const caller = await connections.find('c-0');
     if (!caller) throw new Error('the connection was not stored');
-    await row('caller lookup (every message: strongly consistent GetItem)', () => connections.find('c-0'));
-    await row('rate-limit step (every message)', () => deps.rateLimiter.consume('c-0'));
+    await row('caller gate, every frame (find the caller and spend a token: one UpdateItem)', () =>
+      deps.gate.admit('c-0', Date.now()),
+    );
+    await row('caller gate without a rate limit (strongly consistent GetItem)', () =>
+      new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
+    );
     await row('joinRoom (transaction) + joined to 1 member', () => joinRoom(deps, caller, 'bench-0'));
 
     for (const size of ROOM_SIZES) {
@@ -91,6 +95,7 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
             userId: member.userId,
             username: member.username,
             joinedAt: Date.now(),
+            tokenExpiresAt: member.tokenExpiresAt,
           });
       }
       const sender = await connections.find(`r${size}-0`);

@@ -157,6 +157,11 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
 export interface SessionPolicyConfig {
   /** Per-connection token bucket; undefined when RATE_LIMIT_PER_SECOND is 0 (no limit). */
   readonly rateLimit: RateLimit | undefined;
+  /**
+   * `RATE_LIMIT_CLOSE_AFTER`: refusals in a row after which a connection is closed (it kept sending
+   * while limited); 0 never closes. @default 20
+   */
+  readonly closeAfterRefusals: number;
 }
 
 export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyConfig {
@@ -168,7 +173,15 @@ export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyCo
     1,
     100_000,
   );
-  return reader.done({ rateLimit: perSecond > 0 ? { perSecond, burst } : undefined });
+  return reader.done({
+    rateLimit: perSecond > 0 ? { perSecond, burst } : undefined,
+    closeAfterRefusals: reader.integer(
+      'RATE_LIMIT_CLOSE_AFTER',
+      defaults.rateLimit.closeAfterRefusals,
+      0,
+      10_000,
+    ),
+  });
 }
 
 /** Limits applied when a connection opens. */

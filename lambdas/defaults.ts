@@ -14,8 +14,11 @@ export const defaults = {
   connectProbeMinAgeSeconds: 30,
   /** Lifetime of a one-time connection ticket from `POST /ticket`. */
   ticketTtlSeconds: 30,
-  /** The per-connection token bucket every frame draws from. */
-  rateLimit: { perSecond: 10, burst: 20 },
+  /**
+   * The per-connection token bucket every frame draws from, valid or not; a connection refused
+   * `closeAfterRefusals` times in a row is closed.
+   */
+  rateLimit: { perSecond: 10, burst: 20, closeAfterRefusals: 20 },
   /** Seconds before token expiry at which the sweeper sends `reauth_required`. */
   reauthNoticeSeconds: 120,
   /** Seconds after token expiry before the sweeper closes the connection. */

@@ -11,6 +11,7 @@ import {
   loadTokenCookieConfig,
 } from '../lambdas/config.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
+import { defaults } from '../lambdas/defaults.ts';
 import type { FunctionName } from '../lambdas/functions.ts';
 
 /**
@@ -46,7 +47,11 @@ export interface FunctionSettings {
   /** `undefined`: tokens travel in response bodies only. */
   readonly loginCookie: { readonly domain?: string } | undefined;
   readonly maxConnectionsPerUser: number;
-  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+  readonly rateLimit: {
+    readonly perSecond: number;
+    readonly burst: number;
+    readonly closeAfterRefusals?: number;
+  };
   readonly reauthNoticeSeconds: number;
   readonly reauthGraceSeconds: number;
 }
@@ -113,6 +118,7 @@ const sections = {
     variables: (s) => ({
       RATE_LIMIT_PER_SECOND: String(s.rateLimit.perSecond),
       RATE_LIMIT_BURST: String(s.rateLimit.burst),
+      RATE_LIMIT_CLOSE_AFTER: String(s.rateLimit.closeAfterRefusals ?? defaults.rateLimit.closeAfterRefusals),
     }),
     load: loadSessionPolicyConfig,
   },

@@ -47,12 +47,17 @@ export interface LoginCookieOptions {
   readonly domain?: string;
 }
 
-/** A per-connection token bucket. */
+/** A per-connection token bucket, which every frame draws from, valid or not. */
 export interface MessageRateLimit {
   /** Messages per second a connection may keep up; 0 disables the limit. */
   readonly perSecond: number;
   /** Messages a connection may send at once after being quiet. */
   readonly burst: number;
+  /**
+   * Refusals in a row after which the connection is closed (`closing TOO_MANY_REFUSALS`); 0 never closes.
+   * @default 20
+   */
+  readonly closeAfterRefusals?: number;
 }
 
 export interface ParleyStackProps extends StackProps {
@@ -115,7 +120,7 @@ export interface ParleyStackProps extends StackProps {
   readonly maxConnectionsPerUser?: number;
   /**
    * Per-connection message rate (token bucket) of every message route; `perSecond: 0` disables it.
-   * @default { perSecond: 10, burst: 20 }
+   * @default { perSecond: 10, burst: 20, closeAfterRefusals: 20 }
    */
   readonly rateLimit?: MessageRateLimit;
   /**

@@ -101,6 +101,21 @@ export const cliOptions: readonly CliOption[] = [
     },
   },
   {
+    name: 'rate-close-after',
+    value: 'N',
+    description: `refusals in a row after which a connection is closed; 0 never (default ${defaults.rateLimit.closeAfterRefusals})`,
+    apply: (value, options) => {
+      const closeAfterRefusals = integerIn(value, 0, 10_000);
+      if (closeAfterRefusals === undefined)
+        return `--rate-close-after must be an integer from 0 to 10000, got "${value}"`;
+      options.policies = {
+        ...options.policies,
+        rateLimit: { ...options.policies?.rateLimit, closeAfterRefusals },
+      };
+      return undefined;
+    },
+  },
+  {
     name: 'allowed-origins',
     value: 'a,b',
     description:

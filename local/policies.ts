@@ -15,7 +15,12 @@ export interface LocalPolicies {
    * (RATE_LIMIT_PER_SECOND); `burst` messages an idle connection may send at once (RATE_LIMIT_BURST).
    * @default the handlers' (lambdas/defaults.ts); `burst` is 2 × `perSecond` when only that is given
    */
-  readonly rateLimit?: { readonly perSecond?: number; readonly burst?: number };
+  readonly rateLimit?: {
+    readonly perSecond?: number;
+    readonly burst?: number;
+    /** Refusals in a row after which a connection is closed (RATE_LIMIT_CLOSE_AFTER); 0 never. */
+    readonly closeAfterRefusals?: number;
+  };
   /**
    * Origins a browser handshake may come from, e.g. `http://localhost:5173` (ALLOWED_ORIGINS).
    * @default the handlers'
@@ -63,7 +68,11 @@ export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
   ticketTtlSeconds: 'TICKET_TTL_SECONDS',
 };
 
-export const rateLimitVariables = { perSecond: 'RATE_LIMIT_PER_SECOND', burst: 'RATE_LIMIT_BURST' } as const;
+export const rateLimitVariables = {
+  perSecond: 'RATE_LIMIT_PER_SECOND',
+  burst: 'RATE_LIMIT_BURST',
+  closeAfterRefusals: 'RATE_LIMIT_CLOSE_AFTER',
+} as const;
 
 /** Policies the local stack sets even when not asked to. */
 export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
@@ -80,7 +89,9 @@ export function policyEnvironment(policies: LocalPolicies = {}): Record<string, 
     const value = effective[option as FlatPolicy] as PolicyValue | undefined;
     if (value !== undefined) environment[variable] = format(value);
   }
-  const { perSecond, burst } = effective.rateLimit ?? {};
+  const { perSecond, burst, closeAfterRefusals } = effective.rateLimit ?? {};
+  if (closeAfterRefusals !== undefined)
+    environment[rateLimitVariables.closeAfterRefusals] = String(closeAfterRefusals);
   if (perSecond !== undefined) environment[rateLimitVariables.perSecond] = String(perSecond);
   const effectiveBurst = burst ?? (perSecond !== undefined ? Math.max(1, 2 * perSecond) : undefined);
   if (effectiveBurst !== undefined) environment[rateLimitVariables.burst] = String(effectiveBurst);

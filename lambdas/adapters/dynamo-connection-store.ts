@@ -127,10 +127,45 @@ export class DynamoConnectionStore implements ConnectionStore {
           },
         }),
       );
-      return 'updated';
     } catch (error) {
       if (isConditionFailure(error)) return 'gone';
       throw error;
+    }
+    await this.extendMemberships(connectionId, identity.tokenExpiresAt);
+    return 'updated';
+  }
+
+  /** Moves the token expiry on the room side of each of the connection's memberships. */
+  private async extendMemberships(connectionId: string, tokenExpiresAt: number): Promise<void> {
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rooms)',
+      ExpressionAttributeValues: {
+        ':pk': keys.connectionPartition(connectionId),
+        ':rooms': keys.roomSortKeyPrefix,
+      },
+      ProjectionExpression: 'room',
+      ConsistentRead: true,
+    });
+    for await (const items of pages) {
+      await Promise.all(
+        items.map(async (item) => {
+          try {
+            await this.client.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: keys.roomMember(String(item.room), connectionId),
+                UpdateExpression: 'SET tokenExpiresAt = :expiresAt',
+                // A membership left meanwhile must not be recreated as a stub.
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':expiresAt': tokenExpiresAt },
+              }),
+            );
+          } catch (error) {
+            if (!isConditionFailure(error)) throw error;
+          }
+        }),
+      );
     }
   }
 

@@ -5,12 +5,12 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { JoinOutcome, LeaveOutcome, RoomMembership, RoomStore } from '../core/ports.ts';
+import type { Clock, JoinOutcome, LeaveOutcome, RoomMembership, RoomStore } from '../core/ports.ts';
 import { queryPages } from './dynamo-query.ts';
 import { keys } from './table-layout.ts';
 
 /** Room-side attributes a broadcast needs; everything else stays on the server. */
-const MEMBER_PROJECTION = 'room, connectionId, userId, username, joinedAt';
+const MEMBER_PROJECTION = 'room, connectionId, userId, username, joinedAt, tokenExpiresAt';
 
 export class DynamoRoomStore implements RoomStore {
   constructor(
@@ -18,6 +18,7 @@ export class DynamoRoomStore implements RoomStore {
     private readonly tableName: string,
     private readonly ttlSeconds: number,
     private readonly pageSize = 500,
+    private readonly now: Clock = Date.now,
   ) {}
 
   async join(membership: RoomMembership): Promise<JoinOutcome> {
@@ -102,8 +103,15 @@ export class DynamoRoomStore implements RoomStore {
   async *members(room: string): AsyncIterable<readonly RoomMembership[]> {
     const pages = queryPages(this.client, {
       TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.roomPartition(room) },
+      // A key condition, not a filter: the room's other items (metadata, roles, presence …) are never read.
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :members)',
+      // Revocation at expiry: a connection whose token has expired hears nothing more, with no extra read.
+      FilterExpression: 'tokenExpiresAt > :now',
+      ExpressionAttributeValues: {
+        ':pk': keys.roomPartition(room),
+        ':members': keys.memberSortKeyPrefix,
+        ':now': Math.floor(this.now() / 1000),
+      },
       ProjectionExpression: MEMBER_PROJECTION,
       Limit: this.pageSize,
     });
@@ -115,6 +123,7 @@ export class DynamoRoomStore implements RoomStore {
           userId: String(item.userId),
           username: String(item.username),
           joinedAt: Number(item.joinedAt),
+          tokenExpiresAt: Number(item.tokenExpiresAt),
         }),
       );
     }

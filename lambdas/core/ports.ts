@@ -3,7 +3,6 @@
  * unit tests may implement them in memory. Core functions take them as their first `deps` argument.
  */
 import type { Identity } from './identity.ts';
-import type { RateDecision } from './rate-limit.ts';
 import type { Result } from './result.ts';
 
 /** A live WebSocket connection as stored at `$connect`. */
@@ -23,6 +22,11 @@ export interface RoomMembership {
   readonly username: string;
   /** Epoch milliseconds. */
   readonly joinedAt: number;
+  /**
+   * Epoch seconds at which the connection's token expires. The member list leaves the connection out
+   * from then on, so an expired token stops receiving broadcasts at once; `reauth` moves it.
+   */
+  readonly tokenExpiresAt: number;
 }
 
 /** What `remove` took away, so callers can tell the rooms the connection left. */
@@ -37,9 +41,10 @@ export interface ConnectionStore {
   /** Deletes the connection, every membership it holds and its slot. Idempotent: removing twice is harmless. */
   remove(connectionId: string): Promise<RemovedConnection>;
   /**
-   * Replaces the token-derived identity after a re-authentication of the same user. Takes the record
-   * the caller already read (its `connectedAt` fixes the sweep time), so no second read is needed;
-   * 'gone' when the connection was removed meanwhile.
+   * Replaces the token-derived identity after a re-authentication of the same user, on the connection
+   * and on each of its memberships (so the room member lists include it until the new expiry). Takes
+   * the record the caller already read (its `connectedAt` fixes the sweep time), so no second read is
+   * needed; 'gone' when the connection was removed meanwhile.
    */
   updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'>;
   /** Records that the reauth notice for this token expiry was sent; false if it already was (or the token changed). */
@@ -58,7 +63,10 @@ export interface RoomStore {
   join(membership: RoomMembership): Promise<JoinOutcome>;
   leave(room: string, connectionId: string): Promise<LeaveOutcome>;
   isMember(room: string, connectionId: string): Promise<boolean>;
-  /** The room's members, page by page (each page is one DynamoDB Query response). */
+  /**
+   * The room's members whose token has not expired, page by page (each page is one DynamoDB Query
+   * response).
+   */
   members(room: string): AsyncIterable<readonly RoomMembership[]>;
 }
 
@@ -101,9 +109,23 @@ export interface Logger {
 
 export type Clock = () => number;
 
-/** Admits or refuses one message of a connection (see rate-limit.ts). */
-export interface RateLimiter {
-  consume(connectionId: string): Promise<RateDecision>;
+/** Why a frame was not admitted. */
+export type AdmissionRefusal =
+  | { readonly reason: 'ConnectionUnknown' }
+  | {
+      readonly reason: 'RateLimited';
+      readonly retryAfterMs: number;
+      /** Refusals in a row, this one included; an admitted frame resets the run. */
+      readonly consecutive: number;
+    };
+
+/**
+ * The first step of every frame, valid or not: who sent it (the stored connection), and whether the
+ * connection's rate allows it (rate-limit.ts). Metered at `receivedAt`, when API Gateway received the
+ * frame, so a backlog on the server's side is never charged to the client.
+ */
+export interface CallerGate {
+  admit(connectionId: string, receivedAt: number): Promise<Result<ConnectionRecord, AdmissionRefusal>>;
 }
 
 /** Why a token was refused: the failed check by name, never the token, and whose fault it was. */

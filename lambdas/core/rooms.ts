@@ -29,6 +29,7 @@ export async function joinRoom(
     userId: caller.userId,
     username: caller.username,
     joinedAt,
+    tokenExpiresAt: caller.tokenExpiresAt,
   });
   const frame = membershipFrame('joined', room, caller, joinedAt);
   switch (outcome) {

@@ -1,8 +1,8 @@
 /**
  * The periodic sweep (an EventBridge schedule on AWS, a timer in the local stack):
  * - connections whose token expires within the notice window get one `reauth_required`;
- * - connections still expired after the grace period get TOKEN_EXPIRED, lose their rows (their rooms
- *   hear `left`) and are closed;
+ * - connections still expired after the grace period are told why (`closing TOKEN_EXPIRED`), lose
+ *   their rows (their rooms hear `left`) and are closed;
  * - connections older than API Gateway's 2-hour limit are gone whether or not their $disconnect arrived,
  *   so their rows are removed (best-effort cleanup of lost $disconnects).
  * Rows are removed before the close, so the $disconnect that the close triggers finds nothing left to
@@ -10,10 +10,10 @@
  */
 
 import { announceDepartures, type BroadcastDeps, forEachConcurrently } from './broadcast.ts';
+import { closeWithReason, closingReasons } from './closing.ts';
 import { MAX_CONNECTION_SECONDS } from './connection-limits.ts';
-import { ErrorCode } from './error-codes.ts';
 import { describeFailure } from './failure.ts';
-import { encodeFrame, errorFrame, reauthRequiredFrame } from './frames.ts';
+import { encodeFrame, reauthRequiredFrame } from './frames.ts';
 import type { Clock, ConnectionRecord } from './ports.ts';
 
 export interface SweepDeps extends BroadcastDeps {
@@ -87,15 +87,13 @@ function decide(connection: ConnectionRecord, now: number, policy: SweepPolicy):
 }
 
 async function close(deps: SweepDeps, connection: ConnectionRecord, now: number): Promise<void> {
-  const { connectionId } = connection;
   if (connection.tokenExpiresAt <= now) {
-    const frame = errorFrame({
-      code: ErrorCode.TOKEN_EXPIRED,
-      message: 'the token of this connection expired and was not renewed; closing',
-    });
-    await deps.gateway.post(connectionId, encodeFrame(frame));
+    await closeWithReason(deps, connection.connectionId, closingReasons.tokenExpired);
+    return;
   }
-  const removed = await deps.connections.remove(connectionId);
+  // Past API Gateway's 2-hour limit the connection is already closed and no frame can reach it: remove
+  // its rows, and close it anyway in case a clock disagrees (a close of a gone connection is a 410).
+  const removed = await deps.connections.remove(connection.connectionId);
   await announceDepartures(deps, [removed], deps.now);
-  await deps.gateway.disconnect(connectionId);
+  await deps.gateway.disconnect(connection.connectionId);
 }

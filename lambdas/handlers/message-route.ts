@@ -1,13 +1,13 @@
 /**
- * The shared shape of every message route ($default, joinRoom, leaveRoom, sendMessage): parse the frame
- * (no I/O for bad input), look up the caller's stored connection, dispatch, and map failures to error
- * frames in this one place.
+ * The shared shape of every message route ($default, joinRoom, leaveRoom, sendMessage, reauth …): hand
+ * the frame to the session (lambdas/core/session.ts) with the time API Gateway received it, and map an
+ * unexpected failure to an INTERNAL_ERROR frame in this one place.
  */
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { ErrorCode } from '../core/error-codes.ts';
 import { describeFailure } from '../core/failure.ts';
-import { type ClientAction, parseClientFrame } from '../core/protocol.ts';
-import { handleClientFrame, replyError, type SessionDeps } from '../core/session.ts';
+import type { ClientAction } from '../core/protocol.ts';
+import { handleInboundFrame, replyError, type SessionDeps } from '../core/session.ts';
 
 export type WebSocketHandler = (event: APIGatewayProxyWebsocketEventV2) => Promise<APIGatewayProxyResultV2>;
 
@@ -18,24 +18,14 @@ export function createMessageRouteHandler(
   deps: SessionDeps,
 ): WebSocketHandler {
   return async (event) => {
-    const { connectionId, requestId, routeKey } = event.requestContext;
+    const { connectionId, requestId, routeKey, requestTimeEpoch } = event.requestContext;
     try {
-      const frame = parseClientFrame(event.body);
-      if (!frame.success) {
-        await replyError(deps, connectionId, frame.error);
-        return OK;
-      }
-      const caller = await deps.connections.find(connectionId);
-      if (!caller) {
-        // Its rows were removed (swept, or a 410 seen by another broadcast): make the client reconnect.
-        await replyError(deps, connectionId, {
-          code: ErrorCode.CONNECTION_UNKNOWN,
-          message: 'this connection is no longer registered; reconnect',
-        });
-        await deps.gateway.disconnect(connectionId);
-        return OK;
-      }
-      await handleClientFrame(deps, caller, frame.data, accepts);
+      await handleInboundFrame(
+        deps,
+        // A frame that waited in a backlog is metered at its arrival, not at the moment it is handled.
+        { connectionId, body: event.body, receivedAt: requestTimeEpoch ?? deps.now() },
+        accepts,
+      );
       return OK;
     } catch (error) {
       deps.logger.error('request failed', { routeKey, requestId, connectionId, ...describeFailure(error) });

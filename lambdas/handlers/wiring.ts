@@ -3,9 +3,9 @@
  * instance creates its clients once and warm invocations reuse them.
  */
 import { documentClient, managementClient } from '../adapters/aws-clients.ts';
+import { DynamoCallerGate } from '../adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../adapters/dynamo-connection-store.ts';
-import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter.ts';
 import { DynamoRoomStore } from '../adapters/dynamo-room-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { ManagementApiGateway } from '../adapters/management-api-gateway.ts';
@@ -24,13 +24,14 @@ import type { SessionDeps } from '../core/session.ts';
 export function sessionDepsFromEnv(logger: Logger): SessionDeps {
   const { tableName, connectionTtlSeconds } = loadStoreConfig();
   const { callbackUrl } = loadGatewayConfig();
-  const { rateLimit } = loadSessionPolicyConfig();
+  const { rateLimit, closeAfterRefusals } = loadSessionPolicyConfig();
   const client = documentClient();
   return {
     connections: new DynamoConnectionStore(client, tableName, connectionTtlSeconds),
     rooms: new DynamoRoomStore(client, tableName, connectionTtlSeconds),
     gateway: new ManagementApiGateway(managementClient(callbackUrl)),
-    ...(rateLimit ? { rateLimiter: new DynamoRateLimiter(client, tableName, rateLimit) } : {}),
+    gate: new DynamoCallerGate(client, tableName, rateLimit),
+    closeAfterRefusals,
     logger,
     now: Date.now,
     newMessageId: () => newMessageId(),

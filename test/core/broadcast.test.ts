@@ -11,6 +11,7 @@ import type {
 const member = (index: number): RoomMembership => ({
   room: 'big',
   connectionId: `c-${index}`,
+  tokenExpiresAt: 4_000_000_000,
   userId: `u-${index}`,
   username: `user${index}`,
   joinedAt: 0,

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClient } from '../local/support/test-client.ts';
-import { waitUntil } from './support/eventually.ts';
+import { eventually, waitUntil } from './support/eventually.ts';
 import { type ErrorFrame, type Frame, ping, requestAll } from './support/frames.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
@@ -48,6 +48,48 @@ describe('per-connection rate limit', () => {
       expect(Number.isInteger(refusal.retryAfter)).toBe(true);
     }
     expect(after).toMatchObject({ type: 'pong' });
+  });
+
+  it('charges malformed frames to the bucket: over the rate they get RATE_LIMITED, not a parse error each', async () => {
+    // Prepare
+    const { client } = await harness.connectAs('carol');
+    const junk = Array.from(
+      { length: 3 * burst },
+      (_, index) => `{"action":"ping","requestId":"junk-${index}",`,
+    );
+
+    // Act
+    for (const frame of junk) client.send(frame);
+    const answers = await Promise.all(
+      junk.map(() => client.nextJson<ErrorFrame>((frame) => frame.type === 'error')),
+    );
+
+    // Assess
+    const codes = answers.map((answer) => answer.code);
+    expect(codes.filter((code) => code === 'MALFORMED_JSON').length).toBeLessThanOrEqual(burst + 1);
+    expect(codes.filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(burst);
+  });
+
+  it('closes a connection that keeps sending while refused, saying why, and removes its rows', async () => {
+    // Prepare
+    const { client, welcome } = await harness.connectAs('dave');
+
+    // Act: far more than the 20 refusals in a row that close a connection.
+    for (let index = 0; index < 60; index++) client.send('{"not": "a request"}');
+    const closing = await client.nextJson((frame) => frame.type === 'closing');
+    const closed = await client.closed();
+
+    // Assess
+    expect(closing).toEqual({
+      type: 'closing',
+      code: 'TOO_MANY_REFUSALS',
+      reason: expect.any(String),
+      reconnect: true,
+    });
+    expect(closed.code).toBeGreaterThanOrEqual(1000);
+    await eventually(async () =>
+      expect(await harness.table.connectionRows(welcome.connectionId)).toEqual([]),
+    );
   });
 
   /**

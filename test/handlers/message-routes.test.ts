@@ -17,7 +17,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
-import { postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
+import { NOW, postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
 import { connectionItem, memberItem, roomOfConnectionItem } from '../fixtures/table-items.ts';
 import { alice, bob, messageEvent } from '../fixtures/websocket-events.ts';
 
@@ -149,6 +149,7 @@ describe('joinRoom', () => {
   it('tells the caller to reconnect when its connection is no longer stored', async () => {
     // Prepare
     dynamo.on(GetCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     management.on(DeleteConnectionCommand).resolves({});
 
     // Act
@@ -157,7 +158,11 @@ describe('joinRoom', () => {
     );
 
     // Assess
-    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'CONNECTION_UNKNOWN' });
+    expect(postsOf(management)[0]?.frame).toMatchObject({
+      type: 'closing',
+      code: 'CONNECTION_UNKNOWN',
+      reconnect: true,
+    });
     expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-x' });
     expect(writesTo()).toHaveLength(0);
   });
@@ -186,6 +191,25 @@ describe('sendMessage', () => {
       time: '2026-11-29T12:00:00.000Z',
     });
     expect(posts[0]?.bytes).toBe(posts[1]?.bytes);
+  });
+
+  it('reads only member rows, and only those whose token has not expired, in the member Query', async () => {
+    // Prepare
+    givenConnectionsAndRoom();
+
+    // Act
+    await handlers().sendMessage(messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }));
+
+    // Assess
+    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :members)',
+      FilterExpression: 'tokenExpiresAt > :now',
+      ExpressionAttributeValues: {
+        ':pk': 'ROOM#general',
+        ':members': 'CONN#',
+        ':now': Math.floor(NOW / 1000),
+      },
+    });
   });
 
   it('refuses a sender forged in the body and sends nothing to the room', async () => {
@@ -449,7 +473,10 @@ describe('$default', () => {
     ['{"action":', 'MALFORMED_JSON'],
     ['[1,2,3]', 'INVALID_MESSAGE'],
     ['{"action":"ping","__proto__":{"admin":true}}', 'INVALID_MESSAGE'],
-  ])('answers %s with %s and touches no table', async (body, code) => {
+  ])('answers %s with %s after the caller gate, and writes nothing', async (body, code) => {
+    // Prepare
+    givenConnectionsAndRoom();
+
     // Act
     await handlers().defaultRoute(messageEvent(body, { routeKey: '$default' }));
 
@@ -457,6 +484,7 @@ describe('$default', () => {
     expect(postsOf(management)).toEqual([
       expect.objectContaining({ to: 'conn-a', frame: expect.objectContaining({ type: 'error', code }) }),
     ]);
-    expect(dynamo.calls()).toHaveLength(0);
+    // The only table access is the gate's (here the caller lookup; with a rate limit, its token).
+    expect(dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand']);
   });
 });

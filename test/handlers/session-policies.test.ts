@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo-rate-limiter.ts';
+import { DynamoCallerGate } from '../../lambdas/adapters/dynamo-caller-gate.ts';
 import type { Identity } from '../../lambdas/core/identity.ts';
 import type { TokenVerifier } from '../../lambdas/core/ports.ts';
 import { fail, ok } from '../../lambdas/core/result.ts';
@@ -83,26 +83,42 @@ describe('token expiry on a live connection', () => {
 });
 
 describe('per-connection rate limit', () => {
-  const limited = () => ({
+  const limit = { perSecond: 10, burst: 2 };
+  const limited = (closeAfterRefusals = 20) => ({
     ...deps,
-    rateLimiter: new DynamoRateLimiter(
+    gate: new DynamoCallerGate(
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
       TABLE,
-      { perSecond: 10, burst: 2 },
-      () => NOW,
+      limit,
     ),
+    closeAfterRefusals,
   });
+  const receivedAt = NOW - 35_000;
+  /** The bucket holds a TAT this far beyond the frame's arrival: 150 ms over the burst tolerance of 100 ms. */
+  const overTheRate = receivedAt + 250;
+  const stored = (item: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(item).map(([name, value]) => [
+        name,
+        typeof value === 'number' ? { N: String(value) } : { S: String(value) },
+      ]),
+    );
+  const givenBucket = (tat: number, refusalsAfter = 1) => {
+    const item = { ...connectionItem('conn-a', alice, NOW - 60_000), rateTat: tat };
+    dynamo.on(UpdateCommand).rejects(conditionFailed(stored(item)));
+    dynamo
+      .on(UpdateCommand, { UpdateExpression: 'ADD refusals :one' })
+      .resolves({ Attributes: { ...item, refusals: refusalsAfter } });
+  };
+  const route = (closeAfterRefusals?: number) =>
+    createMessageRouteHandler(new Set(['text', 'ping'] as const), limited(closeAfterRefusals));
 
-  it('refuses a message over the rate with RATE_LIMITED and retryAfter, and sends nothing', async () => {
+  it('refuses a frame over the rate with RATE_LIMITED and retryAfter, and does nothing else', async () => {
     // Prepare
-    givenCaller(alice);
-    dynamo.on(UpdateCommand).rejects(conditionFailed({ rateTat: { N: String(NOW + 250) } }));
+    givenBucket(overTheRate);
 
     // Act
-    await createMessageRouteHandler(
-      new Set(['ping'] as const),
-      limited(),
-    )(messageEvent({ action: 'ping', requestId: 'p' }));
+    await route()(messageEvent({ action: 'ping', requestId: 'p' }, { requestTimeEpoch: receivedAt }));
 
     // Assess
     expect(postsOf(management)).toEqual([
@@ -115,24 +131,138 @@ describe('per-connection rate limit', () => {
         }),
       }),
     ]);
+    // The idle attempt failed and returned the bucket, so the doomed second attempt is skipped.
     expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(dynamo).not.toHaveReceivedCommand(GetCommand);
   });
 
-  it('admits the next message once the bucket refills, in one conditional write that cannot recreate a removed connection', async () => {
+  it.each([
+    ['malformed JSON', '{"action":'],
+    ['an unknown action', '{"action":"explode"}'],
+    ['a forbidden key', '{"action":"ping","__proto__":{}}'],
+    ['plain text', 'junk'],
+  ])(
+    'charges %s to the bucket too: over the rate it gets RATE_LIMITED, not a parse error',
+    async (_case, body) => {
+      // Prepare
+      givenBucket(overTheRate);
+
+      // Act
+      await route()(messageEvent(body, { requestTimeEpoch: receivedAt }));
+
+      // Assess
+      expect(postsOf(management)).toEqual([
+        expect.objectContaining({ frame: expect.objectContaining({ type: 'error', code: 'RATE_LIMITED' }) }),
+      ]);
+    },
+  );
+
+  it('spends a token on an invalid frame within the rate and then answers with the parse error', async () => {
     // Prepare
-    givenCaller(alice);
-    dynamo.on(UpdateCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({ Attributes: connectionItem('conn-a', alice, NOW - 60_000) });
 
     // Act
-    await createMessageRouteHandler(new Set(['ping'] as const), limited())(messageEvent({ action: 'ping' }));
+    await route()(messageEvent('{"action":', { requestTimeEpoch: receivedAt }));
+
+    // Assess
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'MALFORMED_JSON' });
+  });
+
+  it('meters a frame by when API Gateway received it, not by when the function got to it', async () => {
+    // Prepare: the function runs 35 s after the frame arrived (a backlog behind a stalled table).
+    dynamo.on(UpdateCommand).resolves({ Attributes: connectionItem('conn-a', alice, NOW - 60_000) });
+
+    // Act
+    await route()(messageEvent({ action: 'ping' }, { requestTimeEpoch: receivedAt }));
+
+    // Assess
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':at': receivedAt, ':tat': receivedAt + 100 }),
+    });
+  });
+
+  it('admits a frame from an idle bucket in one conditional write that returns the caller and cannot recreate a removed connection', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).resolves({ Attributes: connectionItem('conn-a', alice, NOW - 60_000) });
+
+    // Act
+    await route()(messageEvent({ action: 'ping' }));
 
     // Assess
     expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'pong' });
     expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(dynamo).not.toHaveReceivedCommand(GetCommand);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'CONN#conn-a', sk: 'CONNECTION' },
       ConditionExpression: expect.stringContaining('attribute_exists(pk)'),
+      ReturnValues: 'ALL_NEW',
     });
+  });
+
+  it('admits a frame within the burst with a second conditional write, resetting the run of refusals', async () => {
+    // Prepare: the bucket's TAT is 50 ms ahead, inside the 100 ms tolerance.
+    const item = { ...connectionItem('conn-a', alice, NOW - 60_000), rateTat: receivedAt + 50 };
+    dynamo.on(UpdateCommand).rejects(conditionFailed(stored(item)));
+    dynamo
+      .on(UpdateCommand, { UpdateExpression: 'SET rateTat = rateTat + :interval, refusals = :zero' })
+      .resolves({ Attributes: item });
+
+    // Act
+    await route()(messageEvent({ action: 'ping' }, { requestTimeEpoch: receivedAt }));
+
+    // Assess
+    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'pong' });
+    expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 2);
+  });
+
+  it('closes a connection that keeps sending while refused, saying why, and removes its rows', async () => {
+    // Prepare: this is the 20th refusal in a row.
+    givenBucket(overTheRate, 20);
+    dynamo.on(QueryCommand).resolves({ Items: [connectionItem('conn-a', alice, NOW - 60_000)] });
+    dynamo.on(BatchWriteCommand).resolves({});
+
+    // Act
+    await route(20)(messageEvent('junk', { requestTimeEpoch: receivedAt }));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({
+        to: 'conn-a',
+        frame: { type: 'closing', code: 'TOO_MANY_REFUSALS', reason: expect.any(String), reconnect: true },
+      }),
+    ]);
+    expect(dynamo).toHaveReceivedCommand(BatchWriteCommand);
+    expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-a' });
+  });
+
+  it('keeps answering refusals when closing is turned off', async () => {
+    // Prepare
+    givenBucket(overTheRate, 500);
+
+    // Act
+    await route(0)(messageEvent('junk', { requestTimeEpoch: receivedAt }));
+
+    // Assess
+    expect(postsOf(management)[0]?.frame).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(management).not.toHaveReceivedCommand(DeleteConnectionCommand);
+  });
+
+  it('closes a connection the table no longer knows with closing CONNECTION_UNKNOWN', async () => {
+    // Prepare: every conditional update fails with no item to return.
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await route()(messageEvent({ action: 'ping' }));
+
+    // Assess
+    expect(postsOf(management)).toEqual([
+      expect.objectContaining({
+        frame: expect.objectContaining({ type: 'closing', code: 'CONNECTION_UNKNOWN' }),
+      }),
+    ]);
+    expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-a' });
   });
 });
 
@@ -151,6 +281,9 @@ describe('reauth', () => {
     // Prepare
     givenCaller({ ...alice, tokenExpiresAt: nowSeconds - 10 });
     dynamo.on(UpdateCommand).resolves({});
+    dynamo
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONN#conn-a', ':rooms': 'ROOM#' } })
+      .resolves({ Items: [{ room: 'general' }, { room: 'ops' }] });
 
     // Act
     await reauthRoute()(
@@ -166,6 +299,15 @@ describe('reauth', () => {
         ':userId': 'u-alice',
       }),
     });
+    // Each membership carries the new expiry, so the rooms' member lists include the connection again.
+    for (const room of ['general', 'ops']) {
+      expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+        Key: { pk: `ROOM#${room}`, sk: 'CONN#conn-a' },
+        UpdateExpression: 'SET tokenExpiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':expiresAt': nowSeconds + 3600 },
+      });
+    }
     expect(postsOf(management)[0]?.frame).toEqual({
       type: 'reauthenticated',
       expiresAt: new Date((nowSeconds + 3600) * 1000).toISOString(),
@@ -348,6 +490,12 @@ describe('sweeper', () => {
         ['conn-old', 'TOKEN_EXPIRED'],
       ]),
     );
+    expect(postsOf(management).find((post) => post.to === 'conn-old')?.frame).toEqual({
+      type: 'closing',
+      code: 'TOKEN_EXPIRED',
+      reason: expect.any(String),
+      reconnect: false,
+    });
     expect(frames).not.toContainEqual(['conn-2h', 'TOKEN_EXPIRED']);
     expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-old' });
     expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-2h' });

@@ -7,7 +7,7 @@ import { defaultTemplate, environmentOf, functionNames, synthesize } from './tem
 
 const issuer = ['AUTH_MODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'];
 const session = ['TABLE_NAME', 'CALLBACK_URL'];
-const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST'];
+const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'RATE_LIMIT_CLOSE_AFTER'];
 const messageRoutes = ['default', 'joinRoom', 'leaveRoom', 'sendMessage', 'reauth'] as const;
 
 /** What each handler loads at cold start (lambdas/handlers/*.ts), with the default props. */
@@ -202,7 +202,7 @@ describe('function environment', () => {
     const [defaults, configured] = templates.map((template) => environmentOf(template, name));
 
     // Assess
-    expect(defaults).toMatchObject({ RATE_LIMIT_PER_SECOND: '10', RATE_LIMIT_BURST: '20' });
+    expect(defaults).toMatchObject({ RATE_LIMIT_PER_SECOND: '10', RATE_LIMIT_BURST: '20', RATE_LIMIT_CLOSE_AFTER: '20' });
     expect(configured).toMatchObject({ RATE_LIMIT_PER_SECOND: '3', RATE_LIMIT_BURST: '6' });
   });
 

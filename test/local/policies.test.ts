@@ -19,7 +19,7 @@ describe('local stack policies', () => {
     // Act
     const environment = policyEnvironment({
       maxConnectionsPerUser: 3,
-      rateLimit: { perSecond: 4, burst: 5 },
+      rateLimit: { perSecond: 4, burst: 5, closeAfterRefusals: 10 },
       allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
       allowMissingOrigin: false,
       loginCookie: false,
@@ -34,6 +34,7 @@ describe('local stack policies', () => {
       MAX_CONNECTIONS_PER_USER: '3',
       RATE_LIMIT_PER_SECOND: '4',
       RATE_LIMIT_BURST: '5',
+      RATE_LIMIT_CLOSE_AFTER: '10',
       ALLOWED_ORIGINS: 'http://localhost:5173,https://chat.example.com',
       ALLOW_MISSING_ORIGIN: 'false',
       LOGIN_COOKIE: 'false',
