@@ -184,6 +184,33 @@ export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyCo
   });
 }
 
+/** Limits and thresholds of rooms (lambdas/core/presence.ts `RoomRules`). */
+export interface RoomConfig {
+  readonly maxRoomsPerConnection: number;
+  readonly maxMembersPerRoom: number;
+  /** 0: no limit. */
+  readonly createdPerUserPerHour: number;
+  readonly announceJoinsUpTo: number;
+  readonly occupancyIntervalSeconds: number;
+}
+
+export function loadRoomConfig(env: Env = process.env): RoomConfig {
+  const reader = new EnvReader(env);
+  const rooms = defaults.rooms;
+  return reader.done({
+    maxRoomsPerConnection: reader.integer('ROOMS_PER_CONNECTION', rooms.maxRoomsPerConnection, 0, 10_000),
+    maxMembersPerRoom: reader.integer('MEMBERS_PER_ROOM', rooms.maxMembersPerRoom, 0, 10_000_000),
+    createdPerUserPerHour: reader.integer('ROOMS_CREATED_PER_HOUR', rooms.createdPerUserPerHour, 0, 100_000),
+    announceJoinsUpTo: reader.integer('ANNOUNCE_JOINS_UP_TO', rooms.announceJoinsUpTo, 0, 10_000_000),
+    occupancyIntervalSeconds: reader.integer(
+      'OCCUPANCY_INTERVAL_SECONDS',
+      rooms.occupancyIntervalSeconds,
+      1,
+      3600,
+    ),
+  });
+}
+
 /** Limits applied when a connection opens. */
 export interface ConnectPolicyConfig {
   /** Concurrent connections per user across all instances; 0 means no cap. @default 5 */

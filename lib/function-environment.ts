@@ -4,6 +4,7 @@ import {
   loadGatewayConfig,
   loadLoginConfig,
   loadOriginConfig,
+  loadRoomConfig,
   loadSessionPolicyConfig,
   loadStoreConfig,
   loadSweepConfig,
@@ -54,7 +55,11 @@ export interface FunctionSettings {
   };
   readonly reauthNoticeSeconds: number;
   readonly reauthGraceSeconds: number;
+  readonly rooms: RoomLimits;
 }
+
+/** Room limits and thresholds (see lambdas/defaults.ts `rooms`). */
+export type RoomLimits = { readonly [K in keyof typeof defaults.rooms]: number };
 
 /**
  * One configuration section: the variables it is given, and the loader of lambdas/config.ts that reads
@@ -122,6 +127,17 @@ const sections = {
     }),
     load: loadSessionPolicyConfig,
   },
+  /** Limits and thresholds of rooms, read by every function that joins, leaves or announces. */
+  rooms: {
+    variables: ({ rooms }) => ({
+      ROOMS_PER_CONNECTION: String(rooms.maxRoomsPerConnection),
+      MEMBERS_PER_ROOM: String(rooms.maxMembersPerRoom),
+      ROOMS_CREATED_PER_HOUR: String(rooms.createdPerUserPerHour),
+      ANNOUNCE_JOINS_UP_TO: String(rooms.announceJoinsUpTo),
+      OCCUPANCY_INTERVAL_SECONDS: String(rooms.occupancyIntervalSeconds),
+    }),
+    load: loadRoomConfig,
+  },
   sweep: {
     variables: (s) => ({
       REAUTH_NOTICE_SECONDS: String(s.reauthNoticeSeconds),
@@ -134,7 +150,7 @@ const sections = {
 export type EnvironmentSection = keyof typeof sections;
 
 /** Rooms and connections: the shared handler wiring (lambdas/handlers/wiring.ts) loads both. */
-const session = ['store', 'gateway'] as const satisfies readonly EnvironmentSection[];
+const session = ['store', 'gateway', 'rooms'] as const satisfies readonly EnvironmentSection[];
 const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
 
 /** The sections each function's handler loads. */
@@ -146,6 +162,9 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   joinRoom: messageRoute,
   leaveRoom: messageRoute,
   sendMessage: messageRoute,
+  rooms: messageRoute,
+  moderation: messageRoute,
+  presence: messageRoute,
   reauth: [...messageRoute, 'tokenIssuer'],
   connectionEvents: session,
   sweeper: [...session, 'sweep'],

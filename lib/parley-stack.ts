@@ -12,6 +12,7 @@ import { Data } from './data.ts';
 import {
   type FunctionSettings,
   functionEnvironment,
+  type RoomLimits,
   validateFunctionSettings,
 } from './function-environment.ts';
 import { grantFunctionPermissions } from './function-permissions.ts';
@@ -134,6 +135,14 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly reauthGraceSeconds?: number;
   /**
+   * Room limits and thresholds; each member left out keeps its default: `maxRoomsPerConnection` (50,
+   * ROOM_LIMIT beyond), `maxMembersPerRoom` (10,000 users, ROOM_FULL beyond), `createdPerUserPerHour`
+   * (20, RATE_LIMITED beyond; 0 for no limit), `announceJoinsUpTo` (100: bigger rooms get `occupancy`
+   * instead of each `joined`/`left`) and `occupancyIntervalSeconds` (3).
+   * @default the values in lambdas/defaults.ts
+   */
+  readonly rooms?: Partial<RoomLimits>;
+  /**
    * Trust this issuer's tokens on `$connect` instead of the stack's Cognito user pool. The pool and the
    * login endpoints are still deployed.
    * @default - the stack's Cognito user pool and app client
@@ -212,6 +221,7 @@ export class ParleyStack extends Stack {
       rateLimit: props.rateLimit ?? defaults.rateLimit,
       reauthNoticeSeconds: props.reauthNoticeSeconds ?? defaults.reauthNoticeSeconds,
       reauthGraceSeconds: props.reauthGraceSeconds ?? defaults.reauthGraceSeconds,
+      rooms: { ...defaults.rooms, ...props.rooms },
     };
     validateFunctionSettings(settings);
 

@@ -115,6 +115,34 @@ export const cliOptions: readonly CliOption[] = [
       return undefined;
     },
   },
+  roomOption(
+    'rooms-per-connection',
+    'maxRoomsPerConnection',
+    0,
+    10_000,
+    'rooms one connection may be in; 0 for no limit',
+  ),
+  roomOption(
+    'members-per-room',
+    'maxMembersPerRoom',
+    0,
+    10_000_000,
+    'users one room may hold; 0 for no limit',
+  ),
+  roomOption(
+    'rooms-per-hour',
+    'createdPerUserPerHour',
+    0,
+    100_000,
+    'rooms one user may create per hour; 0 for no limit',
+  ),
+  roomOption(
+    'announce-joins-up-to',
+    'announceJoinsUpTo',
+    0,
+    10_000_000,
+    'rooms with more users announce occupancy instead of each joined/left',
+  ),
   {
     name: 'allowed-origins',
     value: 'a,b',
@@ -157,6 +185,29 @@ export const cliOptions: readonly CliOption[] = [
     },
   },
 ];
+
+type RoomLimit = keyof NonNullable<LocalPolicies['rooms']>;
+
+/** A flag that sets one room limit, refusing values outside `min`–`max`. */
+function roomOption(
+  name: string,
+  limit: RoomLimit,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description: `${description} (default ${defaults.rooms[limit]})`,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      options.policies = { ...options.policies, rooms: { ...options.policies?.rooms, [limit]: number } };
+      return undefined;
+    },
+  };
+}
 
 type NumericPolicy = {
   [K in keyof LocalPolicies]-?: LocalPolicies[K] extends number | undefined ? K : never;

@@ -32,6 +32,17 @@ export interface LocalPolicies {
    */
   readonly allowMissingOrigin?: boolean;
   /**
+   * Room limits and thresholds (ROOMS_PER_CONNECTION, MEMBERS_PER_ROOM, ROOMS_CREATED_PER_HOUR,
+   * ANNOUNCE_JOINS_UP_TO, OCCUPANCY_INTERVAL_SECONDS); each member left out keeps the handlers' default.
+   */
+  readonly rooms?: {
+    readonly maxRoomsPerConnection?: number;
+    readonly maxMembersPerRoom?: number;
+    readonly createdPerUserPerHour?: number;
+    readonly announceJoinsUpTo?: number;
+    readonly occupancyIntervalSeconds?: number;
+  };
+  /**
    * Whether /login and /refresh also set the HttpOnly `parley_token` cookie (LOGIN_COOKIE). Locally the
    * HTTP API and the WebSocket share host and port, the deployment the cookie is meant for.
    * @default true
@@ -54,7 +65,7 @@ export interface LocalPolicies {
 type PolicyValue = number | boolean | readonly string[];
 
 /** The flat options: option → environment variable. */
-type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit'>;
+type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms'>;
 
 /** Option → environment variable (`rateLimit` maps its two members, see `rateLimitVariables`). */
 export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
@@ -72,6 +83,14 @@ export const rateLimitVariables = {
   perSecond: 'RATE_LIMIT_PER_SECOND',
   burst: 'RATE_LIMIT_BURST',
   closeAfterRefusals: 'RATE_LIMIT_CLOSE_AFTER',
+} as const;
+
+export const roomVariables = {
+  maxRoomsPerConnection: 'ROOMS_PER_CONNECTION',
+  maxMembersPerRoom: 'MEMBERS_PER_ROOM',
+  createdPerUserPerHour: 'ROOMS_CREATED_PER_HOUR',
+  announceJoinsUpTo: 'ANNOUNCE_JOINS_UP_TO',
+  occupancyIntervalSeconds: 'OCCUPANCY_INTERVAL_SECONDS',
 } as const;
 
 /** Policies the local stack sets even when not asked to. */
@@ -95,6 +114,10 @@ export function policyEnvironment(policies: LocalPolicies = {}): Record<string, 
   if (perSecond !== undefined) environment[rateLimitVariables.perSecond] = String(perSecond);
   const effectiveBurst = burst ?? (perSecond !== undefined ? Math.max(1, 2 * perSecond) : undefined);
   if (effectiveBurst !== undefined) environment[rateLimitVariables.burst] = String(effectiveBurst);
+  for (const [option, variable] of Object.entries(roomVariables)) {
+    const value = effective.rooms?.[option as keyof typeof roomVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
   return environment;
 }
 

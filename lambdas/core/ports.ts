@@ -4,6 +4,8 @@
  */
 import type { Identity } from './identity.ts';
 import type { Result } from './result.ts';
+import type { Standing } from './room-policy.ts';
+import type { PostingPolicy, RoomVisibility } from './wire.ts';
 
 /** A live WebSocket connection as stored at `$connect`. */
 export interface ConnectionRecord extends Identity {
@@ -55,12 +57,41 @@ export interface ConnectionStore {
   due(until: number): AsyncIterable<readonly ConnectionRecord[]>;
 }
 
-export type JoinOutcome = 'joined' | 'already-member' | 'connection-gone';
+/**
+ * How adding a connection to a room ended: added, already there, or refused because the connection
+ * is gone, already in as many rooms as allowed, or the room changed meanwhile (deleted, or deleted and
+ * created again under a new epoch).
+ */
+export type JoinOutcome = 'joined' | 'already-member' | 'connection-gone' | 'room-limit' | 'room-changed';
 export type LeaveOutcome = 'left' | 'not-member';
 
+/** A user's presence in a room changed: whether this was their first (or last) connection, and the count after. */
+export interface PresenceChange {
+  /** First connection of the user in the room (on add), or last (on remove). */
+  readonly userChanged: boolean;
+  /** Users in the room after the change. */
+  readonly members: number;
+}
+
+/** One user present in a room. */
+export interface PresentUser {
+  readonly userId: string;
+  readonly username: string;
+  readonly connections: number;
+  /** Epoch milliseconds at which the user's first connection joined. */
+  readonly since: number;
+}
+
+/** Room membership, connection by connection, and presence, user by user. */
 export interface RoomStore {
-  /** Adds the membership only while the connection exists, so a late join cannot outlive its connection. */
-  join(membership: RoomMembership): Promise<JoinOutcome>;
+  /**
+   * Adds the membership only while the connection exists and the room still has `epoch`, and only while
+   * the connection is in fewer than `maxRoomsPerConnection` rooms.
+   */
+  join(
+    membership: RoomMembership,
+    limits: { readonly epoch: string; readonly maxRoomsPerConnection: number },
+  ): Promise<JoinOutcome>;
   leave(room: string, connectionId: string): Promise<LeaveOutcome>;
   isMember(room: string, connectionId: string): Promise<boolean>;
   /**
@@ -68,6 +99,93 @@ export interface RoomStore {
    * response).
    */
   members(room: string): AsyncIterable<readonly RoomMembership[]>;
+  /**
+   * Adds a connection to its user's presence in the room. The first connection of a user counts the
+   * user in, refused with 'full' when the room already has `maxMembers` users.
+   */
+  addPresence(
+    room: string,
+    who: { readonly userId: string; readonly username: string },
+    connectionId: string,
+    now: number,
+    maxMembers: number,
+  ): Promise<PresenceChange | 'full'>;
+  /** Removes a connection from its user's presence; the last one counts the user out. Idempotent. */
+  removePresence(room: string, username: string, connectionId: string): Promise<PresenceChange>;
+  /** A page of the users present, by username; `cursor` continues after the previous page. */
+  presence(
+    room: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ readonly users: readonly PresentUser[]; readonly cursor?: string } | 'bad-cursor'>;
+  /** A user present in the room: their id and connections (from their presence); undefined when absent. */
+  presentUser(
+    room: string,
+    username: string,
+  ): Promise<{ readonly userId: string; readonly connections: readonly string[] } | undefined>;
+  /**
+   * Deletes every item of the room's partition (members, presence, roles, invitations, bans) and the
+   * connection side of each membership; returns the member connections it removed.
+   */
+  clear(room: string): Promise<readonly string[]>;
+}
+
+/** A room as stored: what policy needs, and what clients are shown. */
+export interface RoomRecord {
+  readonly room: string;
+  readonly title: string;
+  readonly visibility: RoomVisibility;
+  readonly posting: PostingPolicy;
+  /** Username of the owner. */
+  readonly owner: string;
+  /** Changes when the room is deleted and created again; sequence numbers belong to an epoch. */
+  readonly epoch: string;
+  /** Users in the room now. */
+  readonly members: number;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+export type RoomChanges = Partial<Pick<RoomRecord, 'title' | 'visibility' | 'posting'>>;
+
+export interface Ban {
+  /** Epoch milliseconds the ban ends; `Infinity` for no end. */
+  readonly until: number;
+  readonly reason: string;
+  readonly by: string;
+}
+
+/** Rooms and who stands where in them: roles, invitations, bans; and the listing. */
+export interface RoomDirectory {
+  describe(room: string): Promise<RoomRecord | undefined>;
+  /** Stores a new room with its sequence counter; 'exists' when the name is taken. */
+  create(record: RoomRecord): Promise<'created' | 'exists'>;
+  /** Applies changes while the room still has `epoch`; the room after, or 'gone'. */
+  update(room: string, epoch: string, changes: RoomChanges): Promise<RoomRecord | 'gone'>;
+  /** Deletes the room item and its sequence counter while the room still has `epoch`. */
+  remove(room: string, epoch: string): Promise<'removed' | 'gone'>;
+  /** A page of rooms the viewer may see, by name. */
+  list(
+    viewer: { readonly username: string; readonly seesPrivate: boolean },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ readonly rooms: readonly RoomRecord[]; readonly cursor?: string } | 'bad-cursor'>;
+  standingOf(room: string, username: string): Promise<Standing>;
+  setModerator(room: string, username: string, moderator: boolean): Promise<void>;
+  setInvited(room: string, username: string, invited: boolean, by: string): Promise<void>;
+  setBan(room: string, username: string, ban: Ban | undefined): Promise<void>;
+  /**
+   * Claims the right to announce the room's occupancy now (none announced within `intervalMs`), or
+   * else the one delayed announcement that follows; 'none' when both are taken.
+   */
+  claimOccupancy(room: string, now: number, intervalMs: number): Promise<'now' | 'later' | 'none'>;
+  /** Releases the delayed announcement's claim and records it as announced now. */
+  releaseOccupancy(room: string, now: number): Promise<void>;
+}
+
+/** Rooms created per user: a token bucket like the connection's, one per user. */
+export interface CreationLimiter {
+  consume(userId: string, now: number): Promise<Result<undefined, { readonly retryAfterMs: number }>>;
 }
 
 /** Who holds one of a user's connection slots. */

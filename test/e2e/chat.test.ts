@@ -8,6 +8,7 @@ import { silentLogger } from '../../local/logger.ts';
 import { openWebSocket, type TestClient } from '../local/support/test-client.ts';
 import { connectAs, login, type Session } from './support/chat-fixtures.ts';
 import { eventually } from './support/eventually.ts';
+import { request } from './support/frames.ts';
 import { tableReader } from './support/table-reader.ts';
 
 describe('Parley chat on the local stack', () => {
@@ -211,7 +212,11 @@ describe('Parley chat on the local stack', () => {
       expect((await table.members('ghosts')).map((item) => item.connectionId)).toEqual([
         alice.welcome.connectionId,
       ]);
+      // No ghost: bob is out of the room's presence too, and its count says so.
+      expect((await table.presence('ghosts')).map((item) => item.username)).toEqual(['alice']);
     });
+    const presence = await request(alice.client, { action: 'presence', room: 'ghosts' });
+    expect(presence).toMatchObject({ count: 1, users: [expect.objectContaining({ username: 'alice' })] });
   });
 
   it('accepts the tutorial browser client: FormData login, then ?token= on the WebSocket URL', async () => {

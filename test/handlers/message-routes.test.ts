@@ -7,12 +7,15 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -56,6 +59,27 @@ function givenConnectionsAndRoom(
   dynamo
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
     .resolves({ Items: members });
+  // The room, nobody's standing in it, and presence counts that say each user is new.
+  dynamo.on(GetCommand, { Key: { pk: 'ROOM#general', sk: 'META' } }).resolves({ Item: roomItem('general') });
+  dynamo.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+  dynamo.on(UpdateCommand).resolves({ Attributes: { members: members.length } });
+  dynamo.on(DeleteCommand).resolves({});
+}
+
+/** The room item of a public room owned by dave, as the directory stores it. */
+function roomItem(room: string) {
+  return {
+    pk: `ROOM#${room}`,
+    sk: 'META',
+    room,
+    title: room,
+    visibility: 'public',
+    posting: 'everyone',
+    owner: 'dave',
+    epoch: 'e1',
+    members: 2,
+    createdAt: NOW - 3_600_000,
+  };
 }
 
 function writesTo() {
@@ -74,7 +98,7 @@ beforeEach(() => {
 });
 
 describe('joinRoom', () => {
-  it('adds the membership in one transaction and tells every member, the joiner included', async () => {
+  it('adds the membership in one transaction with its checks, confirms to the joiner and tells the others', async () => {
     // Prepare
     givenConnectionsAndRoom();
     dynamo.on(TransactWriteCommand).resolves({});
@@ -85,25 +109,44 @@ describe('joinRoom', () => {
     // Assess
     expect(result).toEqual({ statusCode: 200 });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.ConditionCheck?.Key).toEqual({ pk: 'CONN#conn-a', sk: 'CONNECTION' });
-    expect(items[1]?.Put?.Item).toMatchObject({
+    expect(items[0]?.ConditionCheck).toMatchObject({
+      Key: { pk: 'ROOM#general', sk: 'META' },
+      ConditionExpression: 'epoch = :epoch',
+    });
+    expect(items[1]?.Update).toMatchObject({
+      Key: { pk: 'CONN#conn-a', sk: 'CONNECTION' },
+      UpdateExpression: 'ADD rooms :one',
+      ExpressionAttributeValues: { ':one': 1, ':max': 50 },
+    });
+    expect(items[2]?.Put?.Item).toMatchObject({
       pk: 'ROOM#general',
       sk: 'CONN#conn-a',
       userId: 'u-alice',
       username: 'alice',
+      tokenExpiresAt: alice.tokenExpiresAt,
     });
-    expect(items[2]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    expect(items[3]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
+      UpdateExpression: expect.stringContaining('ADD connections :connection'),
+    });
     const posts = postsOf(management);
-    expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
-    for (const post of posts) {
-      expect(post.frame).toEqual({
-        type: 'joined',
-        room: 'general',
-        username: 'alice',
-        userId: 'u-alice',
-        time: '2026-11-29T12:00:00.000Z',
-      });
-    }
+    expect(posts.find((post) => post.to === 'conn-a')?.frame).toMatchObject({
+      type: 'joined',
+      room: 'general',
+      username: 'alice',
+      self: true,
+      role: 'member',
+      epoch: 'e1',
+    });
+    expect(posts.find((post) => post.to === 'conn-b')?.frame).toEqual({
+      type: 'joined',
+      room: 'general',
+      username: 'alice',
+      userId: 'u-alice',
+      time: '2026-11-29T12:00:00.000Z',
+    });
+    expect(posts).toHaveLength(2);
   });
 
   it('confirms to the caller alone when it is already a member', async () => {
@@ -113,7 +156,12 @@ describe('joinRoom', () => {
       new TransactionCanceledException({
         message: 'cancelled',
         $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+        ],
       }),
     );
 
@@ -402,13 +450,18 @@ describe('leaveRoom', () => {
     await handlers().leaveRoom(messageEvent({ action: 'leaveRoom', room: 'general' }));
 
     // Assess
-    const deletes = dynamo
-      .commandCalls(TransactWriteCommand)[0]
-      ?.args[0].input.TransactItems?.map((item) => item.Delete?.Key);
-    expect(deletes).toEqual([
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Delete?.Key ?? item.Update?.Key)).toEqual([
       { pk: 'ROOM#general', sk: 'CONN#conn-a' },
       { pk: 'CONN#conn-a', sk: 'ROOM#general' },
+      { pk: 'CONN#conn-a', sk: 'CONNECTION' },
     ]);
+    expect(items[2]?.Update?.UpdateExpression).toBe('ADD rooms :minusOne');
+    // alice's last connection in the room: her presence goes, and so does she from the count.
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(connections)',
+    });
     expect(postsOf(management).map((post) => [post.to, (post.frame as { type: string }).type])).toEqual([
       ['conn-a', 'left'],
       ['conn-b', 'left'],

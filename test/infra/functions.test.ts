@@ -52,7 +52,10 @@ describe('permissions', () => {
       'disconnect',
       'joinRoom',
       'leaveRoom',
+      'moderation',
+      'presence',
       'reauth',
+      'rooms',
       'sendMessage',
       'sweeper',
     ];

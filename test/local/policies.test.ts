@@ -7,7 +7,12 @@ import {
   loadTicketConfig,
   loadTokenCookieConfig,
 } from '../../lambdas/config.ts';
-import { policyEnvironment, policyVariables, rateLimitVariables } from '../../local/policies.ts';
+import {
+  policyEnvironment,
+  policyVariables,
+  rateLimitVariables,
+  roomVariables,
+} from '../../local/policies.ts';
 
 describe('local stack policies', () => {
   it('sets only LOGIN_COOKIE=true when no policy is given, so the handlers keep their defaults', () => {
@@ -20,6 +25,13 @@ describe('local stack policies', () => {
     const environment = policyEnvironment({
       maxConnectionsPerUser: 3,
       rateLimit: { perSecond: 4, burst: 5, closeAfterRefusals: 10 },
+      rooms: {
+        maxRoomsPerConnection: 11,
+        maxMembersPerRoom: 12,
+        createdPerUserPerHour: 13,
+        announceJoinsUpTo: 14,
+        occupancyIntervalSeconds: 15,
+      },
       allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
       allowMissingOrigin: false,
       loginCookie: false,
@@ -35,6 +47,11 @@ describe('local stack policies', () => {
       RATE_LIMIT_PER_SECOND: '4',
       RATE_LIMIT_BURST: '5',
       RATE_LIMIT_CLOSE_AFTER: '10',
+      ROOMS_PER_CONNECTION: '11',
+      MEMBERS_PER_ROOM: '12',
+      ROOMS_CREATED_PER_HOUR: '13',
+      ANNOUNCE_JOINS_UP_TO: '14',
+      OCCUPANCY_INTERVAL_SECONDS: '15',
       ALLOWED_ORIGINS: 'http://localhost:5173,https://chat.example.com',
       ALLOW_MISSING_ORIGIN: 'false',
       LOGIN_COOKIE: 'false',
@@ -44,7 +61,11 @@ describe('local stack policies', () => {
       TICKET_TTL_SECONDS: '9',
     });
     expect(Object.keys(environment).sort()).toEqual(
-      [...Object.values(policyVariables), ...Object.values(rateLimitVariables)].sort(),
+      [
+        ...Object.values(policyVariables),
+        ...Object.values(rateLimitVariables),
+        ...Object.values(roomVariables),
+      ].sort(),
     );
   });
 
@@ -62,7 +83,7 @@ describe('local stack policies', () => {
     // Prepare
     const env = policyEnvironment({
       maxConnectionsPerUser: 2,
-      rateLimit: { perSecond: 3 },
+      rateLimit: { perSecond: 3, closeAfterRefusals: 7 },
       allowedOrigins: ['http://app.parley.test'],
       allowMissingOrigin: false,
       reauthNoticeSeconds: 4,
@@ -84,7 +105,7 @@ describe('local stack policies', () => {
     // Assess
     expect(read).toEqual({
       connect: { maxConnectionsPerUser: 2, probeMinAgeSeconds: 1 },
-      session: { rateLimit: { perSecond: 3, burst: 6 } },
+      session: { rateLimit: { perSecond: 3, burst: 6 }, closeAfterRefusals: 7 },
       origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
       sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
       tickets: { tableName: undefined, ttlSeconds: 2 },
