@@ -10,6 +10,7 @@ import { DynamoCallerGate } from '../lambdas/adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../lambdas/adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
 import { DynamoCreationLimiter } from '../lambdas/adapters/dynamo-creation-limiter.ts';
+import { DynamoMessageHistory } from '../lambdas/adapters/dynamo-message-history.ts';
 import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
@@ -70,6 +71,16 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       creations: new DynamoCreationLimiter(client, TABLE, 0),
       rules: { ...defaults.rooms, occupancyIntervalMs: 3_000 },
       sleep: async () => undefined,
+      history: new DynamoMessageHistory(client, TABLE, {
+        retentionDays: 7,
+        roomRate: defaults.history.roomRate,
+      }),
+      historyRules: {
+        retentionMs: 7 * 86_400_000,
+        maxReplay: 500,
+        holeTimeoutMs: 60_000,
+        deleteOwnWindowMs: 900_000,
+      },
       closeAfterRefusals: 20,
       slots: new DynamoConnectionSlots(client, TABLE, TTL),
       probeMinAgeMs: 30_000,

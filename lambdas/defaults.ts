@@ -36,6 +36,22 @@ export const defaults = {
     /** Seconds between two `occupancy` frames of one room, at most one per interval. */
     occupancyIntervalSeconds: 3,
   },
+  /** Message history and catch-up. */
+  history: {
+    /** Days messages are kept; 0 keeps none (sequence numbers still run). */
+    retentionDays: 7,
+    /** Messages a join with `since` replays at most; the client pages on with `history`. */
+    maxReplay: 500,
+    /** Seconds after which a number no message was stored under is filled with a tombstone. */
+    holeTimeoutSeconds: 60,
+    /** Seconds a sender may delete their own message for. */
+    deleteOwnWindowSeconds: 900,
+    /**
+     * Messages per second one room takes, and its burst (ROOM_BUSY beyond): well below the 1,000 writes
+     * per second one DynamoDB partition holds, which a room's counter and history each live in.
+     */
+    roomRate: { perSecond: 50, burst: 100 },
+  },
   /** Seconds a connection's rows live before DynamoDB TTL may remove them (above API Gateway's 2 h). */
   connectionTtlSeconds: 3 * 3600,
 } as const;

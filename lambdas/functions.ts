@@ -16,6 +16,7 @@ export type FunctionName =
   | 'rooms'
   | 'moderation'
   | 'presence'
+  | 'history'
   | 'connectionEvents'
   | 'reauth'
   | 'sweeper'
@@ -50,6 +51,10 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
     description: 'Invitations, kicks, bans and room roles',
   },
   presence: { entry: 'lambdas/handlers/presence.ts', description: 'Says who is in a room' },
+  history: {
+    entry: 'lambdas/handlers/history.ts',
+    description: 'Pages through a room’s history and deletes messages',
+  },
   connectionEvents: {
     entry: 'lambdas/handlers/connection-events.ts',
     description: 'Reacts to stored connections (welcome frame) from the table stream',
@@ -94,6 +99,8 @@ export const webSocketRoutes: Readonly<Record<string, FunctionName>> = {
   unban: 'moderation',
   setRole: 'moderation',
   presence: 'presence',
+  history: 'history',
+  deleteMessage: 'history',
 };
 
 export const routeSelectionExpression = '$request.body.action';

@@ -2,6 +2,7 @@ import {
   loadAuthConfig,
   loadConnectPolicyConfig,
   loadGatewayConfig,
+  loadHistoryConfig,
   loadLoginConfig,
   loadOriginConfig,
   loadRoomConfig,
@@ -56,6 +57,16 @@ export interface FunctionSettings {
   readonly reauthNoticeSeconds: number;
   readonly reauthGraceSeconds: number;
   readonly rooms: RoomLimits;
+  readonly history: HistorySettings;
+}
+
+/** History settings (see lambdas/defaults.ts `history`). */
+export interface HistorySettings {
+  readonly retentionDays: number;
+  readonly maxReplay: number;
+  readonly holeTimeoutSeconds: number;
+  readonly deleteOwnWindowSeconds: number;
+  readonly roomRate: { readonly perSecond: number; readonly burst: number };
 }
 
 /** Room limits and thresholds (see lambdas/defaults.ts `rooms`). */
@@ -138,6 +149,18 @@ const sections = {
     }),
     load: loadRoomConfig,
   },
+  /** Message history, catch-up and the rooms' publish rate. */
+  history: {
+    variables: ({ history }) => ({
+      HISTORY_RETENTION_DAYS: String(history.retentionDays),
+      MAX_REPLAY: String(history.maxReplay),
+      HISTORY_HOLE_TIMEOUT_SECONDS: String(history.holeTimeoutSeconds),
+      DELETE_OWN_WINDOW_SECONDS: String(history.deleteOwnWindowSeconds),
+      ROOM_MESSAGES_PER_SECOND: String(history.roomRate.perSecond),
+      ROOM_MESSAGES_BURST: String(history.roomRate.burst),
+    }),
+    load: loadHistoryConfig,
+  },
   sweep: {
     variables: (s) => ({
       REAUTH_NOTICE_SECONDS: String(s.reauthNoticeSeconds),
@@ -150,7 +173,7 @@ const sections = {
 export type EnvironmentSection = keyof typeof sections;
 
 /** Rooms and connections: the shared handler wiring (lambdas/handlers/wiring.ts) loads both. */
-const session = ['store', 'gateway', 'rooms'] as const satisfies readonly EnvironmentSection[];
+const session = ['store', 'gateway', 'rooms', 'history'] as const satisfies readonly EnvironmentSection[];
 const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
 
 /** The sections each function's handler loads. */
@@ -165,6 +188,7 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   rooms: messageRoute,
   moderation: messageRoute,
   presence: messageRoute,
+  history: messageRoute,
   reauth: [...messageRoute, 'tokenIssuer'],
   connectionEvents: session,
   sweeper: [...session, 'sweep'],

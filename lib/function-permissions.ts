@@ -67,8 +67,12 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
     manageConnections: true,
   },
   leaveRoom: { tableActions: [...departures, 'TransactWriteItems'], manageConnections: true },
-  // Reads the room, membership and (in announcement rooms) the sender's standing.
-  sendMessage: { tableActions: [...departures, 'BatchGetItem'], manageConnections: true },
+  // Reads the membership (and in announcement rooms the room and the sender's standing), takes the
+  // room's next number (UpdateItem), records the client's message id and stores the message (PutItem),
+  // or forgets the record of a message that could not be stored (DeleteItem).
+  sendMessage: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
+  // Reads history (Query, GetItem), fills holes (PutItem), marks deleted messages (UpdateItem).
+  history: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
   // Creates (and joins), updates, deletes and lists rooms (the byListing index).
   rooms: {
     tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'ConditionCheckItem', 'PutItem'],

@@ -143,6 +143,28 @@ export const cliOptions: readonly CliOption[] = [
     10_000_000,
     'rooms with more users announce occupancy instead of each joined/left',
   ),
+  historyOption(
+    'history-retention-days',
+    'retentionDays',
+    0,
+    3650,
+    'days messages are kept for history and catch-up; 0 keeps none',
+  ),
+  historyOption('max-replay', 'maxReplay', 0, 10_000, 'messages a join with since replays at most'),
+  {
+    name: 'room-rate',
+    value: 'N',
+    description: `messages per second one room takes (burst twice that); 0 for no limit (default ${defaults.history.roomRate.perSecond})`,
+    apply: (value, options) => {
+      const perSecond = integerIn(value, 0, 1_000);
+      if (perSecond === undefined) return `--room-rate must be an integer from 0 to 1000, got "${value}"`;
+      options.policies = {
+        ...options.policies,
+        history: { ...options.policies?.history, roomRate: { perSecond, burst: Math.max(1, 2 * perSecond) } },
+      };
+      return undefined;
+    },
+  },
   {
     name: 'allowed-origins',
     value: 'a,b',
@@ -204,6 +226,32 @@ function roomOption(
       const number = integerIn(value, min, max);
       if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
       options.policies = { ...options.policies, rooms: { ...options.policies?.rooms, [limit]: number } };
+      return undefined;
+    },
+  };
+}
+
+type HistorySetting = 'retentionDays' | 'maxReplay';
+
+/** A flag that sets one history setting, refusing values outside `min`–`max`. */
+function historyOption(
+  name: string,
+  setting: HistorySetting,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description: `${description} (default ${defaults.history[setting]})`,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      options.policies = {
+        ...options.policies,
+        history: { ...options.policies?.history, [setting]: number },
+      };
       return undefined;
     },
   };

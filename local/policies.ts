@@ -43,6 +43,17 @@ export interface LocalPolicies {
     readonly occupancyIntervalSeconds?: number;
   };
   /**
+   * Message history (HISTORY_RETENTION_DAYS, MAX_REPLAY, HISTORY_HOLE_TIMEOUT_SECONDS,
+   * DELETE_OWN_WINDOW_SECONDS) and the rooms' publish rate (ROOM_MESSAGES_PER_SECOND, ROOM_MESSAGES_BURST).
+   */
+  readonly history?: {
+    readonly retentionDays?: number;
+    readonly maxReplay?: number;
+    readonly holeTimeoutSeconds?: number;
+    readonly deleteOwnWindowSeconds?: number;
+    readonly roomRate?: { readonly perSecond?: number; readonly burst?: number };
+  };
+  /**
    * Whether /login and /refresh also set the HttpOnly `parley_token` cookie (LOGIN_COOKIE). Locally the
    * HTTP API and the WebSocket share host and port, the deployment the cookie is meant for.
    * @default true
@@ -65,7 +76,7 @@ export interface LocalPolicies {
 type PolicyValue = number | boolean | readonly string[];
 
 /** The flat options: option → environment variable. */
-type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms'>;
+type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms' | 'history'>;
 
 /** Option → environment variable (`rateLimit` maps its two members, see `rateLimitVariables`). */
 export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
@@ -93,6 +104,18 @@ export const roomVariables = {
   occupancyIntervalSeconds: 'OCCUPANCY_INTERVAL_SECONDS',
 } as const;
 
+export const historyVariables = {
+  retentionDays: 'HISTORY_RETENTION_DAYS',
+  maxReplay: 'MAX_REPLAY',
+  holeTimeoutSeconds: 'HISTORY_HOLE_TIMEOUT_SECONDS',
+  deleteOwnWindowSeconds: 'DELETE_OWN_WINDOW_SECONDS',
+} as const;
+
+export const roomRateVariables = {
+  perSecond: 'ROOM_MESSAGES_PER_SECOND',
+  burst: 'ROOM_MESSAGES_BURST',
+} as const;
+
 /** Policies the local stack sets even when not asked to. */
 export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
 
@@ -116,6 +139,14 @@ export function policyEnvironment(policies: LocalPolicies = {}): Record<string, 
   if (effectiveBurst !== undefined) environment[rateLimitVariables.burst] = String(effectiveBurst);
   for (const [option, variable] of Object.entries(roomVariables)) {
     const value = effective.rooms?.[option as keyof typeof roomVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
+  for (const [option, variable] of Object.entries(historyVariables)) {
+    const value = effective.history?.[option as keyof typeof historyVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
+  for (const [option, variable] of Object.entries(roomRateVariables)) {
+    const value = effective.history?.roomRate?.[option as keyof typeof roomRateVariables];
     if (value !== undefined) environment[variable] = String(value);
   }
   return environment;

@@ -83,7 +83,12 @@ export class DynamoRoomStore implements RoomStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.roomMember(room, connectionId), ...membership, expiresAt },
+                Item: {
+                  ...keys.roomMember(room, connectionId),
+                  ...membership,
+                  epoch: limits.epoch,
+                  expiresAt,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -162,6 +167,19 @@ export class DynamoRoomStore implements RoomStore {
       }),
     );
     return Item !== undefined;
+  }
+
+  async membershipOf(room: string, connectionId: string): Promise<{ readonly epoch: string } | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.roomMember(room, connectionId),
+        ProjectionExpression: 'epoch',
+        // A send can follow its join by milliseconds.
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? { epoch: String(Item.epoch) } : undefined;
   }
 
   async *members(room: string): AsyncIterable<readonly RoomMembership[]> {

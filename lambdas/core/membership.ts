@@ -4,6 +4,7 @@
  * only for a user's first connection and `left` only for their last (presence.ts decides how).
  */
 import { ErrorCode } from './error-codes.ts';
+import { catchUp, type HistoryDeps, replayFrame } from './history.ts';
 import type { ConnectionRecord, RoomRecord } from './ports.ts';
 import { announcePresenceChange, postTo } from './presence.ts';
 import type { RequestOutcome } from './protocol.ts';
@@ -31,9 +32,9 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
  * membership, so a refusal leaves nothing behind).
  */
 export async function joinRoom(
-  deps: RoomDeps,
+  deps: HistoryDeps,
   caller: ConnectionRecord,
-  request: Pick<JoinRoomRequest, 'room' | 'requestId'>,
+  request: Pick<JoinRoomRequest, 'room' | 'requestId' | 'since' | 'epoch'>,
 ): Promise<RequestOutcome> {
   const context = contextOf('joinRoom', request.room, request.requestId);
   let room = await deps.directory.describe(request.room);
@@ -83,7 +84,7 @@ export async function joinRoom(
       );
     case 'already-member':
       // Joining twice is harmless (a client resubscribing after a hiccup): confirm to the caller alone.
-      await confirmJoin(deps, caller, room, standing.moderator, room.members, context);
+      await confirmJoin(deps, caller, room, standing.moderator, room.members, request, context);
       return done;
     case 'joined':
       break;
@@ -105,21 +106,36 @@ export async function joinRoom(
       ),
     );
   }
-  await confirmJoin(deps, caller, room, standing.moderator, presence.members, context);
+  await confirmJoin(deps, caller, room, standing.moderator, presence.members, request, context);
   if (presence.userChanged) {
     await announcePresenceChange(deps, room.room, 'joined', caller, presence.members, caller.connectionId);
   }
   return done;
 }
 
+/**
+ * Confirms the join to the joining connection with the room's state, then replays what it missed since
+ * `since`. The membership is written before the history is read: a message stored before the read is
+ * replayed, one stored after it is fanned out to this connection, so nothing falls between the two.
+ */
 async function confirmJoin(
-  deps: RoomDeps,
+  deps: HistoryDeps,
   caller: ConnectionRecord,
   room: RoomRecord,
   moderator: boolean,
   members: number,
+  request: Pick<JoinRoomRequest, 'since' | 'epoch'>,
   context: RequestContext,
 ): Promise<void> {
+  const sequence = (await deps.history.sequence(room.room)) ?? {
+    epoch: room.epoch,
+    seq: 0,
+    seqAt: room.createdAt,
+  };
+  const caught =
+    request.since !== undefined
+      ? await catchUp(deps, room.room, sequence, request.since, request.epoch)
+      : undefined;
   const frame: JoinedFrame = {
     type: 'joined',
     room: room.room,
@@ -131,11 +147,18 @@ async function confirmJoin(
     visibility: room.visibility,
     posting: room.posting,
     title: room.title,
-    epoch: room.epoch,
+    epoch: sequence.epoch,
+    seq: sequence.seq,
     members,
+    ...(caught
+      ? { recovered: caught.recovered, replay: { count: caught.records.length, complete: caught.complete } }
+      : {}),
     ...(context.requestId !== undefined ? { requestId: context.requestId } : {}),
   };
   await reply(deps, caller.connectionId, frame);
+  for (const record of caught?.records ?? []) {
+    await reply(deps, caller.connectionId, replayFrame(room.room, sequence.epoch, record));
+  }
 }
 
 export async function leaveRoom(

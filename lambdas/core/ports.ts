@@ -94,6 +94,8 @@ export interface RoomStore {
   ): Promise<JoinOutcome>;
   leave(room: string, connectionId: string): Promise<LeaveOutcome>;
   isMember(room: string, connectionId: string): Promise<boolean>;
+  /** The connection's membership of the room, with the epoch it joined; undefined when not a member. */
+  membershipOf(room: string, connectionId: string): Promise<{ readonly epoch: string } | undefined>;
   /**
    * The room's members whose token has not expired, page by page (each page is one DynamoDB Query
    * response).
@@ -181,6 +183,110 @@ export interface RoomDirectory {
   claimOccupancy(room: string, now: number, intervalMs: number): Promise<'now' | 'later' | 'none'>;
   /** Releases the delayed announcement's claim and records it as announced now. */
   releaseOccupancy(room: string, now: number): Promise<void>;
+}
+
+/** A room's numbering state: its epoch and the last number taken (and when). */
+export interface RoomSequence {
+  readonly epoch: string;
+  readonly seq: number;
+  /** Epoch milliseconds the last number was taken. */
+  readonly seqAt: number;
+}
+
+/** Why no number was taken. */
+export type NumberRefusal =
+  /** The room was deleted (and maybe created again) since the caller read it. */
+  | { readonly reason: 'RoomChanged' }
+  /** An announcement room, and the caller was not vouched for as privileged. */
+  | { readonly reason: 'ModeratorsOnly' }
+  /** The room's publish rate is spent; `retryAfterMs` until the next number. */
+  | { readonly reason: 'RoomBusy'; readonly retryAfterMs: number };
+
+/** A message as stored. */
+export interface MessageRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly content: string;
+  readonly userId: string;
+  readonly username: string;
+  /** Epoch milliseconds. */
+  readonly sentAt: number;
+  readonly clientMsgId?: string;
+}
+
+/** The tombstone standing in for a deleted message, or for a number a failed send left unused. */
+export interface TombstoneRecord {
+  readonly seq: number;
+  readonly deleted: true;
+  /** Who deleted the message; absent for a number nothing was ever stored under. */
+  readonly by?: string;
+  /** Epoch milliseconds: when the message was sent, or when the unused number was filled. */
+  readonly sentAt: number;
+}
+
+export type HistoryRecord = MessageRecord | TombstoneRecord;
+
+/** The message a sent-message record points to (idempotent sends). */
+export interface SentMessage {
+  readonly seq: number;
+  readonly id: string;
+  /** Epoch milliseconds of the first send. */
+  readonly sentAt: number;
+}
+
+/**
+ * A room's numbering and its stored messages, one partition per room and epoch. Every number from 1 to
+ * the room's last is either a message or a tombstone once written; a number a failed send left unused
+ * is missing until someone fills it with a tombstone.
+ */
+export interface MessageHistory {
+  /** The room's numbering state, strongly consistent; undefined for a room that does not exist. */
+  sequence(room: string): Promise<RoomSequence | undefined>;
+  /**
+   * Takes the room's next number: one conditional update that also checks the epoch, the posting
+   * policy (`privileged` callers pass an announcement room) and the room's publish rate.
+   */
+  nextNumber(
+    room: string,
+    epoch: string,
+    options: { readonly privileged: boolean; readonly now: number },
+  ): Promise<Result<RoomSequence, NumberRefusal>>;
+  /**
+   * Records that `userId` sent `clientMsgId` as message `sent`; the record of the first send when one
+   * already exists.
+   */
+  recordSent(
+    room: string,
+    epoch: string,
+    userId: string,
+    clientMsgId: string,
+    sent: SentMessage,
+    now: number,
+  ): Promise<Result<undefined, SentMessage>>;
+  /** Forgets a sent-message record (its message could not be stored, so a retry must get a new number). */
+  forgetSent(room: string, epoch: string, userId: string, clientMsgId: string): Promise<void>;
+  /** Stores a message under its number; 'taken' when the number already holds a tombstone or a message. */
+  store(room: string, epoch: string, message: MessageRecord): Promise<'stored' | 'taken'>;
+  /** Puts a tombstone under a number nothing was stored under; 'taken' when something is there. */
+  fillHole(room: string, epoch: string, seq: number, now: number): Promise<'filled' | 'taken'>;
+  /** Replaces a stored message by a tombstone naming who deleted it; 'absent' when there is no message. */
+  markDeleted(room: string, epoch: string, seq: number, by: string): Promise<'deleted' | 'absent'>;
+  get(room: string, epoch: string, seq: number): Promise<HistoryRecord | undefined>;
+  /**
+   * Unexpired records with numbers in (after, before), ascending, at most `limit`; `fromEnd` takes the
+   * last `limit` of the range instead of the first.
+   */
+  read(
+    room: string,
+    epoch: string,
+    range: {
+      readonly after: number;
+      readonly before: number;
+      readonly limit: number;
+      readonly fromEnd?: boolean;
+    },
+    now: number,
+  ): Promise<readonly HistoryRecord[]>;
 }
 
 /** Rooms created per user: a token bucket like the connection's, one per user. */

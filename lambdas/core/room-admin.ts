@@ -4,6 +4,7 @@
  */
 import { broadcastToRoom, forEachConcurrently } from './broadcast.ts';
 import { ErrorCode } from './error-codes.ts';
+import type { HistoryDeps } from './history.ts';
 import { joinRoom } from './membership.ts';
 import type { ConnectionRecord, RoomRecord } from './ports.ts';
 import { announceDepartures, postTo } from './presence.ts';
@@ -36,7 +37,7 @@ export const ROOMS_PAGE_SIZE = 50;
 
 /** Creates a room owned by the caller and joins the caller's connection to it. */
 export async function createRoom(
-  deps: RoomDeps,
+  deps: HistoryDeps,
   caller: ConnectionRecord,
   request: CreateRoomRequest,
 ): Promise<RequestOutcome> {

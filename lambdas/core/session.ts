@@ -7,8 +7,9 @@
 import { closeWithReason, closingReasons } from './closing.ts';
 import { ErrorCode } from './error-codes.ts';
 import { echoText, encodeFrame, errorFrame, pongFrame } from './frames.ts';
+import { type HistoryDeps, readHistory } from './history.ts';
 import { joinRoom, leaveRoom } from './membership.ts';
-import { sendMessage } from './messages.ts';
+import { deleteMessage, sendMessage } from './messages.ts';
 import { ban, invite, kick, setRole, unban, uninvite } from './moderation.ts';
 import type { CallerGate, ConnectionRecord, TokenVerifier } from './ports.ts';
 import { listPresence } from './presence-list.ts';
@@ -22,9 +23,8 @@ import {
 import { reauthenticate } from './reauthentication.ts';
 import { fail, ok } from './result.ts';
 import { createRoom, deleteRoom, listRooms, updateRoom } from './room-admin.ts';
-import type { RoomDeps } from './rooms.ts';
 
-export interface SessionDeps extends RoomDeps {
+export interface SessionDeps extends HistoryDeps {
   /** Finds the caller and spends from its rate bucket. */
   readonly gate: CallerGate;
   /**
@@ -148,6 +148,10 @@ export async function handleClientFrame(
         return setRole(deps, caller, request);
       case 'presence':
         return listPresence(deps, caller, request);
+      case 'history':
+        return readHistory(deps, caller, request);
+      case 'deleteMessage':
+        return deleteMessage(deps, caller, request);
       case 'reauth':
         if (!deps.verifier || request.token === undefined) return unroutable(action);
         return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);

@@ -7,6 +7,7 @@ import { DynamoCallerGate } from '../adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../adapters/dynamo-connection-store.ts';
 import { DynamoCreationLimiter } from '../adapters/dynamo-creation-limiter.ts';
+import { DynamoMessageHistory } from '../adapters/dynamo-message-history.ts';
 import { DynamoRoomDirectory } from '../adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../adapters/dynamo-room-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
@@ -14,6 +15,7 @@ import { ManagementApiGateway } from '../adapters/management-api-gateway.ts';
 import {
   loadConnectPolicyConfig,
   loadGatewayConfig,
+  loadHistoryConfig,
   loadRoomConfig,
   loadSessionPolicyConfig,
   loadStoreConfig,
@@ -29,6 +31,7 @@ export function sessionDepsFromEnv(logger: Logger): SessionDeps {
   const { callbackUrl } = loadGatewayConfig();
   const { rateLimit, closeAfterRefusals } = loadSessionPolicyConfig();
   const rooms = loadRoomConfig();
+  const history = loadHistoryConfig();
   const client = documentClient();
   return {
     connections: new DynamoConnectionStore(client, tableName, connectionTtlSeconds),
@@ -38,6 +41,16 @@ export function sessionDepsFromEnv(logger: Logger): SessionDeps {
     closeAfterRefusals,
     directory: new DynamoRoomDirectory(client, tableName),
     creations: new DynamoCreationLimiter(client, tableName, rooms.createdPerUserPerHour),
+    history: new DynamoMessageHistory(client, tableName, {
+      retentionDays: history.retentionDays,
+      roomRate: history.roomRate,
+    }),
+    historyRules: {
+      retentionMs: history.retentionDays * 86_400_000,
+      maxReplay: history.maxReplay,
+      holeTimeoutMs: history.holeTimeoutSeconds * 1000,
+      deleteOwnWindowMs: history.deleteOwnWindowSeconds * 1000,
+    },
     rules: {
       maxRoomsPerConnection: rooms.maxRoomsPerConnection,
       maxMembersPerRoom: rooms.maxMembersPerRoom,

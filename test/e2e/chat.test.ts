@@ -146,12 +146,17 @@ describe('Parley chat on the local stack', () => {
       (frame) => frame.type === 'joined' && frame.username === 'bob',
     );
     expect(bobJoined).toMatchObject({ room: 'general', userId: bob.welcome.userId });
+    // The two sends are concurrent, so they may arrive in either order: look for both, not in turn.
+    const messagesOf = (session: Session) =>
+      session.client.received
+        .map((message) => JSON.parse(message.data) as { type: string; content?: string; username?: string })
+        .filter((frame) => frame.type === 'message');
     for (const member of [alice, bob]) {
-      const received = [
-        await member.client.nextJson((frame) => frame.type === 'message' && frame.content === 'Hi Bob'),
-        await member.client.nextJson((frame) => frame.type === 'message' && frame.content === 'Hi Alice'),
-      ];
-      expect(received.map((frame) => frame.username)).toEqual(['alice', 'bob']);
+      await eventually(async () => expect(messagesOf(member)).toHaveLength(2));
+      expect(Object.fromEntries(messagesOf(member).map((frame) => [frame.content, frame.username]))).toEqual({
+        'Hi Bob': 'alice',
+        'Hi Alice': 'bob',
+      });
     }
     const members = await table.members('general');
     expect(members.map((item) => item.connectionId).sort()).toEqual(

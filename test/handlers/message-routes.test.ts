@@ -54,7 +54,7 @@ function givenConnectionsAndRoom(
   for (const member of members) {
     dynamo
       .on(GetCommand, { Key: { pk: `ROOM#${member.room}`, sk: `CONN#${member.connectionId}` } })
-      .resolves({ Item: { pk: 'x' } });
+      .resolves({ Item: { pk: 'x', epoch: 'e1' } });
   }
   dynamo
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
@@ -63,6 +63,11 @@ function givenConnectionsAndRoom(
   dynamo.on(GetCommand, { Key: { pk: 'ROOM#general', sk: 'META' } }).resolves({ Item: roomItem('general') });
   dynamo.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
   dynamo.on(UpdateCommand).resolves({ Attributes: { members: members.length } });
+  // The room's counter hands out number 7 of epoch e1; messages store.
+  dynamo
+    .on(UpdateCommand, { Key: { pk: 'ROOM#general', sk: 'SEQ' } })
+    .resolves({ Attributes: { epoch: 'e1', seq: 7, seqAt: NOW } });
+  dynamo.on(PutCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
 }
 
@@ -80,6 +85,11 @@ function roomItem(room: string) {
     members: 2,
     createdAt: NOW - 3_600_000,
   };
+}
+
+/** The posts of `message` frames (the sender also gets its `ack`). */
+function messagePosts() {
+  return postsOf(management).filter((post) => (post.frame as { type?: string }).type === 'message');
 }
 
 function writesTo() {
@@ -227,11 +237,13 @@ describe('sendMessage', () => {
     );
 
     // Assess
-    const posts = postsOf(management);
+    const posts = messagePosts();
     expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
     expect(posts[0]?.frame).toMatchObject({
       type: 'message',
       room: 'general',
+      epoch: 'e1',
+      seq: 7,
       id: 'msg-1',
       content: 'Hello, room!',
       username: 'alice',
@@ -385,7 +397,7 @@ describe('sendMessage', () => {
     // Assess
     expect(result).toEqual({ statusCode: 200 });
     expect(
-      postsOf(management)
+      messagePosts()
         .map((post) => post.to)
         .sort(),
     ).toEqual(['conn-a', 'conn-b', 'conn-c']);
@@ -416,7 +428,7 @@ describe('sendMessage', () => {
       sk: 'CONN#conn-a',
     });
     expect(
-      postsOf(management)
+      messagePosts()
         .map((post) => post.to)
         .sort(),
     ).toEqual(['conn-a', 'conn-b']);

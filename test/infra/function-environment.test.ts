@@ -14,6 +14,12 @@ const session = [
   'ROOMS_CREATED_PER_HOUR',
   'ANNOUNCE_JOINS_UP_TO',
   'OCCUPANCY_INTERVAL_SECONDS',
+  'HISTORY_RETENTION_DAYS',
+  'MAX_REPLAY',
+  'HISTORY_HOLE_TIMEOUT_SECONDS',
+  'DELETE_OWN_WINDOW_SECONDS',
+  'ROOM_MESSAGES_PER_SECOND',
+  'ROOM_MESSAGES_BURST',
 ];
 const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'RATE_LIMIT_CLOSE_AFTER'];
 const messageRoutes = [
@@ -24,6 +30,7 @@ const messageRoutes = [
   'rooms',
   'moderation',
   'presence',
+  'history',
   'reauth',
 ] as const;
 
@@ -39,6 +46,7 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   rooms: [...session, ...messageRate],
   moderation: [...session, ...messageRate],
   presence: [...session, ...messageRate],
+  history: [...session, ...messageRate],
   reauth: [...session, ...messageRate, ...issuer],
   connectionEvents: session,
   sweeper: [...session, 'REAUTH_NOTICE_SECONDS', 'REAUTH_GRACE_SECONDS'],

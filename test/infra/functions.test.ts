@@ -50,6 +50,7 @@ describe('permissions', () => {
       'connectionEvents',
       'default',
       'disconnect',
+      'history',
       'joinRoom',
       'leaveRoom',
       'moderation',

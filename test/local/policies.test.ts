@@ -8,9 +8,11 @@ import {
   loadTokenCookieConfig,
 } from '../../lambdas/config.ts';
 import {
+  historyVariables,
   policyEnvironment,
   policyVariables,
   rateLimitVariables,
+  roomRateVariables,
   roomVariables,
 } from '../../local/policies.ts';
 
@@ -32,6 +34,13 @@ describe('local stack policies', () => {
         announceJoinsUpTo: 14,
         occupancyIntervalSeconds: 15,
       },
+      history: {
+        retentionDays: 16,
+        maxReplay: 17,
+        holeTimeoutSeconds: 18,
+        deleteOwnWindowSeconds: 19,
+        roomRate: { perSecond: 20, burst: 21 },
+      },
       allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
       allowMissingOrigin: false,
       loginCookie: false,
@@ -52,6 +61,12 @@ describe('local stack policies', () => {
       ROOMS_CREATED_PER_HOUR: '13',
       ANNOUNCE_JOINS_UP_TO: '14',
       OCCUPANCY_INTERVAL_SECONDS: '15',
+      HISTORY_RETENTION_DAYS: '16',
+      MAX_REPLAY: '17',
+      HISTORY_HOLE_TIMEOUT_SECONDS: '18',
+      DELETE_OWN_WINDOW_SECONDS: '19',
+      ROOM_MESSAGES_PER_SECOND: '20',
+      ROOM_MESSAGES_BURST: '21',
       ALLOWED_ORIGINS: 'http://localhost:5173,https://chat.example.com',
       ALLOW_MISSING_ORIGIN: 'false',
       LOGIN_COOKIE: 'false',
@@ -65,6 +80,8 @@ describe('local stack policies', () => {
         ...Object.values(policyVariables),
         ...Object.values(rateLimitVariables),
         ...Object.values(roomVariables),
+        ...Object.values(historyVariables),
+        ...Object.values(roomRateVariables),
       ].sort(),
     );
   });

@@ -52,6 +52,8 @@ export function tableReader(stack: Pick<LocalStack, 'dynamoEndpoint' | 'region' 
     return items;
   };
   return {
+    /** The client itself, for a test that plays a failing writer. */
+    documents,
     connection: async (connectionId: string) =>
       (
         await documents.send(
