@@ -17,7 +17,7 @@ import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSyn
 import { join, resolve } from 'node:path';
 import { DataDirectoryLockedError } from './errors.ts';
 import { type LocalLogger, silentLogger } from './logger.ts';
-import { identify, isRunning, type ProcessIdentity } from './process-identity.ts';
+import { identify, isRunning, type ProcessIdentity, stopProcess } from './process-identity.ts';
 
 export const lockFileName = 'local-stack.lock';
 
@@ -107,7 +107,11 @@ export async function acquireDataDirLock(
       logger.warn(
         `${child.name}, pid ${child.pid}, still holds ${directory} after its stack (${owner}) died; stopping it`,
       );
-      await stopProcess(child, options.orphanStopTimeoutMs ?? 10_000);
+      if (!(await stopProcess(child, options.orphanStopTimeoutMs ?? 10_000))) {
+        throw new DataDirectoryLockedError(
+          `${child.name}, pid ${child.pid}, left running on ${directory} by a stack that is gone, did not exit after SIGKILL; stop it and start again`,
+        );
+      }
     }
     if (removeIfUnchanged(path, found.raw)) {
       logger.info(`took over ${directory} from a local stack that is gone (${owner})`);
@@ -198,31 +202,4 @@ function removeIfUnchanged(path: string, raw: string): boolean {
   } finally {
     unlinkSync(aside);
   }
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`; resolves once it is gone. */
-async function stopProcess(child: LockedProcess, timeoutMs: number): Promise<void> {
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (isRunning(child)) process.kill(child.pid, name);
-    } catch {
-      // Exited meanwhile.
-    }
-  };
-  signal('SIGTERM');
-  if (await exited(child, timeoutMs)) return;
-  signal('SIGKILL');
-  if (await exited(child, 5_000)) return;
-  throw new DataDirectoryLockedError(
-    `${child.name}, pid ${child.pid}, left running by a stack that is gone, did not exit after SIGKILL; stop it and start again`,
-  );
-}
-
-async function exited(child: LockedProcess, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(child)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 50));
-  }
-  return true;
 }

@@ -26,7 +26,12 @@ import {
   webSocketRoutes,
 } from '../lambdas/functions.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import { type DynamoDbLocal, localCredentials, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts';
+import {
+  type DynamoDbLocal,
+  localCredentials,
+  startDynamoDbLocal,
+  stopDynamoDbLocalOn,
+} from './dynamodb/dynamodb-local.ts';
 import { connectionInsertFilterPattern } from './dynamodb/stream-filter.ts';
 import { type StreamPoller, startStreamPoller } from './dynamodb/stream-poller.ts';
 import { ensureTable } from './dynamodb/table.ts';
@@ -71,7 +76,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     // Before anything touches the directory: a second stack on it is refused, naming the first.
-    if (options.dataDir) started.lock = await acquireDataDirLock(options.dataDir, { logger });
+    if (options.dataDir) {
+      started.lock = await acquireDataDirLock(options.dataDir, { logger });
+      await stopDynamoDbLocalOn(join(options.dataDir, 'dynamodb'), logger);
+    }
 
     // Policies first: the identity provider reads the cookie settings when it is created.
     const policies = { ...policyEnvironment(options.policies), ...options.handlerEnvironment };

