@@ -97,7 +97,7 @@ export async function announceDepartures(
 
 /** Takes gone connections out of presence without announcing anything (cleanup never cascades). */
 export async function forgetDepartures(
-  deps: Pick<PresenceDeps, 'rooms'>,
+  deps: { readonly rooms: Pick<RoomStore, 'removePresence'> },
   departed: readonly RemovedConnection[],
 ): Promise<void> {
   for (const { connection, rooms } of departed) {
