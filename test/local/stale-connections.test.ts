@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConnectionSlots } from '../../lambdas/adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../../lambdas/adapters/dynamo-connection-store.ts';
