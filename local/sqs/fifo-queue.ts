@@ -131,7 +131,7 @@ export class FifoQueue {
 
   constructor(
     props: FifoQueueProps,
-    readonly now: () => number = Date.now,
+    readonly now: () => number = () => Date.now(),
     private readonly newMessageId: () => string = randomUUID,
   ) {
     this.name = props.name;
