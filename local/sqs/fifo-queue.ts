@@ -26,6 +26,7 @@ import {
   md5OfBody,
   type SendMessageInput,
 } from './message-rules.ts';
+import { issueReceiptHandle, parseReceiptHandle } from './receipt-handles.ts';
 import { type SqsFault, sqsFault } from './sqs-faults.ts';
 
 export interface FifoQueueProps {
@@ -323,7 +324,7 @@ export class FifoQueue {
   private toReceived(message: StoredMessage): ReceivedMessage {
     return {
       messageId: message.messageId,
-      receiptHandle: receiptHandleFor(this.name, message),
+      receiptHandle: issueReceiptHandle(this.name, message.messageId, message.receiveCount),
       body: message.body,
       md5OfBody: md5OfBody(message.body),
       ...optional('md5OfMessageAttributes', md5OfMessageAttributes(message.messageAttributes)),
@@ -344,25 +345,6 @@ export class FifoQueue {
   private notify(): void {
     for (const listener of [...this.listeners]) listener();
   }
-}
-
-/** Opaque to callers; names the queue, the message and which receive of it the handle belongs to. */
-function receiptHandleFor(queueName: string, message: StoredMessage): string {
-  const nonce = randomUUID().slice(0, 8);
-  return Buffer.from(`${queueName} ${message.messageId} ${message.receiveCount} ${nonce}`).toString(
-    'base64url',
-  );
-}
-
-function parseReceiptHandle(handle: string, queueName: string) {
-  const [queue, messageId, count, nonce, ...rest] = Buffer.from(handle, 'base64url')
-    .toString('utf8')
-    .split(' ');
-  const receiveCount = Number(count);
-  if (queue !== queueName || !messageId || !nonce || rest.length > 0 || !Number.isInteger(receiveCount)) {
-    return undefined;
-  }
-  return { messageId, receiveCount };
 }
 
 function compareSequence(a: StoredMessage, b: StoredMessage): number {
