@@ -148,7 +148,13 @@ describe('SQS event source mapping', () => {
   it('processes different groups concurrently, up to maxConcurrency, each group in order', async () => {
     // Prepare
     const queue = newQueue();
-    const releases: (() => void)[] = [];
+    const held: (() => void)[] = [];
+    let heldChanged: () => void = () => undefined;
+    /** The next invocation held by the function, once one is. */
+    const nextHeld = async () => {
+      while (held.length === 0) await new Promise<void>((resolve) => (heldChanged = resolve));
+      return held.shift() as () => void;
+    };
     let running = 0;
     let mostRunning = 0;
     const target = recordingFunction<SQSEvent>(
@@ -157,10 +163,11 @@ describe('SQS event source mapping', () => {
         new Promise<void>((resolve) => {
           running++;
           mostRunning = Math.max(mostRunning, running);
-          releases.push(() => {
+          held.push(() => {
             running--;
             resolve();
           });
+          heldChanged();
         }),
     );
     send(queue, 'room-a', 'a1', 'a2');
@@ -171,12 +178,7 @@ describe('SQS event source mapping', () => {
     // Act
     await target.waitForEvent(() => target.events.length === 2);
     const runningAtFirst = sent.activeInvocations();
-    while (target.events.length < 6 || releases.length > 0) {
-      const release = releases.shift();
-      if (release) release();
-      else await target.waitForEvent(() => releases.length > 0, 10_000);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    for (let invocation = 0; invocation < 6; invocation++) (await nextHeld())();
     await queueReaches(queue, isEmpty);
 
     // Assess
