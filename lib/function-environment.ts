@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import {
   loadAuthConfig,
   loadConnectPolicyConfig,
@@ -250,9 +251,16 @@ export function validateFunctionSettings(settings: FunctionSettings): void {
   if (settings.allowedOrigins?.length === 0) {
     problems.push('allowedOrigins must list at least one origin; omit it to allow any origin');
   }
+  // A queue URL is a deploy-time reference as a whole (not a template with one inside, as the callback
+  // URL is), so it stands in for itself with a URL of the same shape.
+  const checked: FunctionSettings = {
+    ...settings,
+    publicationQueueUrl: resolvedOr(settings.publicationQueueUrl, exampleQueueUrl),
+    deliveryQueueUrl: resolvedOr(settings.deliveryQueueUrl, exampleQueueUrl),
+  };
   for (const section of Object.values(sections)) {
     try {
-      section.load(section.variables(settings));
+      section.load(section.variables(checked));
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       problems.push(...error.problems);
@@ -263,4 +271,10 @@ export function validateFunctionSettings(settings: FunctionSettings): void {
       `Parley stack props give the functions an invalid configuration (variables: lib/function-environment.ts):\n- ${problems.join('\n- ')}`,
     );
   }
+}
+
+const exampleQueueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/example.fifo';
+
+function resolvedOr(value: string, stand: string): string {
+  return Token.isUnresolved(value) ? stand : value;
 }

@@ -33,33 +33,40 @@ export interface BatchOutcome {
 export const maxBatchEntries = 10;
 const entryIdPattern = /^[A-Za-z0-9_-]{1,80}$/;
 
-export function sendMessageBatch(
-  queue: FifoQueue,
-  entries: readonly BatchEntry[],
-): Result<BatchOutcome, SqsFault> {
-  if (entries.length === 0) {
-    return sqsFault(
-      'EmptyBatchRequest',
-      'There should be at least one SendMessageBatchRequestEntry in the request.',
-    );
+/** The checks every batch action makes on its entries' count and ids, before looking at any entry. */
+export function checkBatchEntryIds(ids: readonly string[], entryName: string): Result<undefined, SqsFault> {
+  if (ids.length === 0) {
+    return sqsFault('EmptyBatchRequest', `There should be at least one ${entryName} in the request.`);
   }
-  if (entries.length > maxBatchEntries) {
+  if (ids.length > maxBatchEntries) {
     return sqsFault(
       'TooManyEntriesInBatchRequest',
-      `Maximum number of entries per request are ${maxBatchEntries}. You have sent ${entries.length}.`,
+      `Maximum number of entries per request are ${maxBatchEntries}. You have sent ${ids.length}.`,
     );
   }
-  const ids = new Set<string>();
-  for (const { id } of entries) {
+  const seen = new Set<string>();
+  for (const id of ids) {
     if (!entryIdPattern.test(id)) {
       return sqsFault(
         'InvalidBatchEntryId',
         `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long. Got "${id}".`,
       );
     }
-    if (ids.has(id)) return sqsFault('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
-    ids.add(id);
+    if (seen.has(id)) return sqsFault('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+    seen.add(id);
   }
+  return ok(undefined);
+}
+
+export function sendMessageBatch(
+  queue: FifoQueue,
+  entries: readonly BatchEntry[],
+): Result<BatchOutcome, SqsFault> {
+  const checked = checkBatchEntryIds(
+    entries.map((entry) => entry.id),
+    'SendMessageBatchRequestEntry',
+  );
+  if (!checked.success) return checked;
   const size = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (size > queue.maximumMessageSizeBytes) {
     return sqsFault(

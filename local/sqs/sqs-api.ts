@@ -10,7 +10,7 @@ import { ok, type Result } from '../../lambdas/core/result.ts';
 import type { FifoQueue, ReceivedMessage } from './fifo-queue.ts';
 import { maxVisibilityTimeoutSeconds } from './fifo-queue.ts';
 import { type MessageAttributes, md5OfMessageAttributes } from './message-attributes.ts';
-import { type BatchEntry, sendMessageBatch } from './message-batch.ts';
+import { type BatchEntry, checkBatchEntryIds, sendMessageBatch } from './message-batch.ts';
 import type { SendMessageInput } from './message-rules.ts';
 import { queueAttributes } from './queue-attributes.ts';
 import { type SqsFault, sqsFault } from './sqs-faults.ts';
@@ -181,6 +181,40 @@ export function createSqsApi(directory: QueueDirectory): SqsApi {
       if (!visibility.success) return visibility;
       const changed = queue.data.changeVisibility(handle.data, visibility.data);
       return changed.success ? ok({}) : changed;
+    },
+    // What Parley's queue consumers call to have a failed batch come back after a short pause.
+    ChangeMessageVisibilityBatch: (input) => {
+      const queue = queueOf(input);
+      if (!queue.success) return queue;
+      const raw = input.Entries ?? [];
+      if (!Array.isArray(raw)) return sqsFault('SerializationException', 'Entries must be a list');
+      const entries = (raw as Input[]).map((entry) => entry ?? {});
+      const checked = checkBatchEntryIds(
+        entries.map((entry) => (typeof entry.Id === 'string' ? entry.Id : '')),
+        'ChangeMessageVisibilityBatchRequestEntry',
+      );
+      if (!checked.success) return checked;
+      const successful: { Id: string }[] = [];
+      const failed: { Id: string; SenderFault: boolean; Code: string; Message: string }[] = [];
+      for (const entry of entries) {
+        const id = String(entry.Id);
+        const handle = receiptHandle(entry);
+        const visibility = integer(entry, 'VisibilityTimeout', 0, maxVisibilityTimeoutSeconds, 0);
+        const changed = !handle.success
+          ? handle
+          : !visibility.success
+            ? visibility
+            : queue.data.changeVisibility(handle.data, visibility.data);
+        if (changed.success) successful.push({ Id: id });
+        else
+          failed.push({
+            Id: id,
+            SenderFault: true,
+            Code: changed.error.code,
+            Message: changed.error.message,
+          });
+      }
+      return ok({ Successful: successful, Failed: failed });
     },
   };
 

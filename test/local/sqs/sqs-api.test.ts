@@ -1,6 +1,7 @@
 import {
   BatchEntryIdsNotDistinct,
   BatchRequestTooLong,
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   EmptyBatchRequest,
@@ -228,6 +229,63 @@ describe('SQS JSON-protocol endpoint, through @aws-sdk/client-sqs', () => {
     expect(Messages.map((message) => message.Body)).toEqual(['one', 'two']);
     expect(again.Messages?.map((message) => message.Body)).toEqual(['two']);
     expect(queues.counts(queue.name)).toEqual({ visible: 0, inFlight: 1, total: 1 });
+  });
+
+  it('changes the visibility of several received messages at once, reporting a bad handle per entry', async () => {
+    // Prepare
+    const queue = newQueue();
+    for (const body of ['one', 'two']) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: body,
+          MessageGroupId: `group-${body}`,
+          MessageDeduplicationId: body,
+        }),
+      );
+    }
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }),
+    );
+
+    // Act
+    const changed = await client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queue.url,
+        Entries: [
+          ...Messages.map((message, index) => ({
+            Id: `m${index}`,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+          { Id: 'stale', ReceiptHandle: 'not-a-handle', VisibilityTimeout: 0 },
+        ],
+      }),
+    );
+    const again = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }),
+    );
+
+    // Assess
+    expect(changed.Successful?.map((entry) => entry.Id)).toEqual(['m0', 'm1']);
+    expect(changed.Failed).toEqual([
+      expect.objectContaining({ Id: 'stale', SenderFault: true, Code: 'ReceiptHandleIsInvalid' }),
+    ]);
+    expect(again.Messages?.map((message) => message.Body).sort()).toEqual(['one', 'two']);
+  });
+
+  it('refuses an empty visibility batch and repeated entry ids', async () => {
+    // Prepare
+    const queue = newQueue();
+    const entry = { Id: 'same', ReceiptHandle: 'x', VisibilityTimeout: 0 };
+
+    // Act / Assess
+    await expect(
+      client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queue.url, Entries: [] })),
+    ).rejects.toBeInstanceOf(EmptyBatchRequest);
+    await expect(
+      client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queue.url, Entries: [entry, entry] })),
+    ).rejects.toBeInstanceOf(BatchEntryIdsNotDistinct);
   });
 
   it('answers a long poll as soon as a message arrives', async () => {
