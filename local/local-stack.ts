@@ -11,7 +11,9 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { loadTokenCookieConfig } from '../lambdas/config.ts';
+import { installLoopbackJwksFetcher } from '../lambdas/adapters/token-verifier.ts';
+import { loadOriginConfig, loadTokenCookieConfig } from '../lambdas/config.ts';
+import { closeConnectionsOfUser, closingReasons } from '../lambdas/core/closing.ts';
 import {
   type FunctionName,
   httpRoutes,
@@ -20,6 +22,7 @@ import {
   webSocketIdentitySources,
   webSocketRoutes,
 } from '../lambdas/functions.ts';
+import { closingDepsFromEnv, loggerFor } from '../lambdas/handlers/wiring.ts';
 import { type DynamoDbLocal, localCredentials, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts';
 import { connectionInsertFilterPattern } from './dynamodb/stream-filter.ts';
 import { type StreamPoller, startStreamPoller } from './dynamodb/stream-poller.ts';
@@ -29,12 +32,14 @@ import { LocalStackError } from './errors.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './gateway/web-socket-gateway.ts';
 import { createHttpApi, notFound } from './http/http-api.ts';
 import { createIdentityProvider } from './identity/identity-provider.ts';
+import { LoopbackHttpFetcher } from './identity/loopback-jwks-fetcher.ts';
 import { loadCatalogueHandler } from './lambda/load-functions.ts';
 import { createLocalFunction, type LocalFunction } from './lambda/local-function.ts';
 import { type Schedules, startSchedules } from './lambda/schedules.ts';
 import type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 import { createLocalLogger, describeError, type LocalLogger } from './logger.ts';
 import { policyEnvironment } from './policies.ts';
+import { createSecretsManagerEmulator } from './secrets/secrets-manager.ts';
 
 export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 
@@ -42,7 +47,7 @@ export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
  * HTTP routes whose AWS functions call Cognito; the local identity provider serves them instead, with
  * the same handlers and a local authenticator. Every other route runs its catalogue function.
  */
-const identityProviderRoutes = new Set(['POST /login', 'POST /refresh', 'POST /logout']);
+const identityProviderRoutes = new Set(['POST /login', 'POST /password', 'POST /refresh', 'POST /logout']);
 
 let running = false;
 let handlersImported = false;
@@ -79,8 +84,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.gateway = gateway;
 
-    // LOGIN_COOKIE and COOKIE_DOMAIN, read as the login function reads them on AWS (it may throw: before DynamoDB Local starts).
+    // LOGIN_COOKIE, COOKIE_DOMAIN, TOKENS_IN_BODY and ALLOWED_ORIGINS, read as the login function reads
+    // them on AWS (they may throw: before DynamoDB Local starts).
     const tokenCookie = loadTokenCookieConfig();
+    const origins = loadOriginConfig();
     // allSettled: if one fails, the other must still be recorded so stop() can undo it.
     const [dynamoStart, identityStart] = await Promise.allSettled([
       startDynamoDbLocal({
@@ -91,6 +98,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createIdentityProvider({
         issuerUrl: gateway.httpUrl,
         tokenCookie,
+        origins,
+        // As the logout function does on AWS; the table and @connections variables are set by then.
+        closeConnectionsOf: (username) =>
+          closeConnectionsOfUser(closingDepsFromEnv(loggerFor('logout')), username, closingReasons.loggedOut),
         ...(options.dataDir ? { dataDir: join(options.dataDir, 'identity') } : {}),
         ...options.identity,
       }),
@@ -115,6 +126,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const table = await ensureTable(dynamoClient, tableName);
     logger.info(`table ${tableName} ${table.created ? 'created' : 'found'}`);
 
+    // The ticket key, generated now and served as Secrets Manager would serve the stack's secret.
+    const secrets = createSecretsManagerEmulator({ region, namePrefix: tableName });
+    // The local issuer's JWKS is plain HTTP on this machine; only the local stack lets verifiers fetch it.
+    installLoopbackJwksFetcher(new LoopbackHttpFetcher());
+    started.restoreEnvironment.push(() => installLoopbackJwksFetcher(undefined));
+
     started.restoreEnvironment.push(
       applyEnvironment(
         handlerEnvironment({
@@ -123,6 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           dynamoEndpoint: dynamo.endpoint,
           region,
           authorizerEnv: { ...identity.authorizerEnv },
+          secrets: { endpoint: gateway.httpUrl, ticketKeySecretArn: secrets.ticketKey.arn },
           extra: policies,
         }),
       ),
@@ -175,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ),
       },
       fallback: async (request, response) => {
+        if (await secrets.handle(request, response)) return;
         if (await identity.handle(request, response)) return;
         if (await httpApi(request, response)) return;
         notFound(request, response);

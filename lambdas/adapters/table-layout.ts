@@ -21,6 +21,7 @@
  * - connection slot       USER#<userId>       / SLOT#<n>            (per-user connection cap; holds connectionId)
  * - per-user counter      USER#<userId>       / RATE#<what>         (e.g. rooms created per hour)
  * - connection ticket     TICKET#<sha256>     / TICKET              (one-time, ~30 s)
+ * - failed logins         LOGIN#<username, lower case> / FAILURES   (password-guessing lockout, 15 min)
  *
  * Access patterns, each one GetItem or Query and never a Scan:
  * - members of a room:        pk = ROOM#<room> and begins_with(sk, CONN#)   (key condition: other room items never count)
@@ -170,6 +171,7 @@ export const keys = {
   sweepBound: (time: number) => `${String(Math.floor(time) + 1).padStart(10, '0')}#`,
   userSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `SLOT#${slot}` }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  loginFailures: (username: string) => ({ pk: `LOGIN#${username}`, sk: 'FAILURES' }),
   roomSortKeyPrefix: 'ROOM#',
   memberSortKeyPrefix: 'CONN#',
   presenceSortKeyPrefix: 'PRES#',

@@ -18,3 +18,10 @@ export class ConfigurationError extends ParleyError {
 
 /** A store operation failed in a way the caller cannot recover from (not a condition check). */
 export class StoreError extends ParleyError {}
+
+/**
+ * A credential could not be checked because the server failed (key set unreachable, table failure,
+ * misconfiguration). Thrown by the authorizer so that API Gateway answers 500 ("try again later")
+ * instead of 401 ("your credential is bad"): an outage must not look like a reason to log in again.
+ */
+export class AuthorizationUnavailableError extends ParleyError {}

@@ -122,11 +122,11 @@ export interface TokenVerifier {
 }
 
 /**
- * One-time connection tickets (see connection-tickets.ts). `issue` stores the identity under a fresh
- * ticket and returns the ticket; `redeem` returns that identity at most once, and only while the ticket
- * is valid — a replayed, unknown or expired ticket gives `undefined`.
+ * One-time connection tickets (see connection-tickets.ts). `save` stores the identity under a sealed
+ * ticket until `validUntil` (epoch milliseconds); `redeem` returns that identity at most once, and only
+ * while the ticket is valid — a replayed, unknown or expired ticket gives `undefined`.
  */
 export interface TicketStore {
-  issue(identity: Identity, ttlSeconds: number): Promise<string>;
+  save(ticket: string, identity: Identity, validUntil: number): Promise<void>;
   redeem(ticket: string): Promise<Identity | undefined>;
 }

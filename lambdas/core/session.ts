@@ -56,8 +56,7 @@ export async function handleClientFrame(
       case 'sendMessage':
         return sendMessage(deps, caller, request.room, request.content, request.requestId);
       case 'reauth':
-        if (!deps.verifier || request.token === undefined) return unroutable(action);
-        return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);
+        return reauthenticate(deps, caller, request);
       default:
         return unroutable(action);
     }

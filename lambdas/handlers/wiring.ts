@@ -15,6 +15,7 @@ import {
   loadSessionPolicyConfig,
   loadStoreConfig,
 } from '../config.ts';
+import type { ClosingDeps } from '../core/closing.ts';
 import type { ConnectDeps } from '../core/connections.ts';
 import { newMessageId } from '../core/message-id.ts';
 import type { Logger } from '../core/ports.ts';
@@ -46,6 +47,20 @@ export function connectDepsFromEnv(logger: Logger): ConnectDeps {
     slots: new DynamoConnectionSlots(documentClient(), tableName, connectionTtlSeconds),
     maxConnectionsPerUser,
     probeMinAgeMs: probeMinAgeSeconds * 1000,
+  };
+}
+
+/** What closing a user's connections needs (logout everywhere): the stores and @connections, nothing else. */
+export function closingDepsFromEnv(logger: Logger): ClosingDeps {
+  const { tableName, connectionTtlSeconds } = loadStoreConfig();
+  const { callbackUrl } = loadGatewayConfig();
+  const client = documentClient();
+  return {
+    connections: new DynamoConnectionStore(client, tableName, connectionTtlSeconds),
+    rooms: new DynamoRoomStore(client, tableName, connectionTtlSeconds),
+    gateway: new ManagementApiGateway(managementClient(callbackUrl)),
+    logger,
+    now: Date.now,
   };
 }
 

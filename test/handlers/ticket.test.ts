@@ -1,8 +1,10 @@
+import { createSecretKey } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   InternalServerError,
 } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +12,7 @@ import { DynamoTicketStore } from '../../lambdas/adapters/dynamo-ticket-store.ts
 import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
 import { createTokenVerifier } from '../../lambdas/adapters/token-verifier.ts';
 import type { TokenIssuerConfig } from '../../lambdas/config.ts';
-import { isWellFormedTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
+import { checkTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
 import { createTicketHandler, type TicketHandlerDeps } from '../../lambdas/handlers/ticket.ts';
 import { authorizerEvent, ticketEvent } from '../fixtures/http-events.ts';
@@ -24,8 +26,10 @@ import {
   signJwt,
   staticJwksFetcher,
 } from '../fixtures/jwt.ts';
+import { testTicketKey } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
 const key = rsaKey('ticket-key');
 const jwks = jwksOf(key);
 const config: TokenIssuerConfig = {
@@ -34,6 +38,7 @@ const config: TokenIssuerConfig = {
   audience: [oidcAudience],
   jwksUri: oidcJwksUri,
   tokenUse: 'access',
+  groupsClaim: 'cognito:groups',
 };
 const now = Date.now();
 const nowSeconds = Math.floor(now / 1000);
@@ -58,6 +63,7 @@ function ticketHandler(overrides: Partial<TicketHandlerDeps> = {}) {
   return createTicketHandler({
     verifier: verifier(),
     tickets: tickets(),
+    ticketKey: testTicketKey,
     logger: createJsonLogger({ function: 'ticket' }, (line) => logLines.push(line)),
     now: () => now,
     ...overrides,
@@ -68,6 +74,7 @@ const logs = () => logLines.map((line) => JSON.parse(line) as Record<string, unk
 
 beforeEach(() => {
   dynamo.reset();
+  secrets.reset();
   dynamo.on(PutCommand).resolves({});
   logLines = [];
 });
@@ -88,7 +95,11 @@ describe('POST /ticket', () => {
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body ?? '') as { ticket: string; expiresIn: number };
     expect(Object.keys(body).sort()).toEqual(['expiresIn', 'ticket']);
-    expect(isWellFormedTicket(body.ticket)).toBe(true);
+    // Sealed under the key, so the authorizer can check it without the table.
+    expect(checkTicket(testTicketKey, body.ticket, nowSeconds)).toEqual({
+      success: true,
+      data: Math.ceil((now + 30_000) / 1000),
+    });
     expect(body.expiresIn).toBe(30);
     expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
@@ -228,7 +239,11 @@ describe('POST /ticket', () => {
       return { Attributes: item };
     });
     const token = signJwt(key, oidcAccessClaims({ sub: 'one-connection' }));
-    const authorizer = createAuthorizerHandler({ verifier: verifier(), tickets: tickets() });
+    const authorizer = createAuthorizerHandler({
+      verifier: verifier(),
+      tickets: { store: tickets(), key: testTicketKey },
+      now: () => now,
+    });
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
 
     // Act
@@ -249,14 +264,54 @@ describe('POST /ticket', () => {
     vi.restoreAllMocks();
   });
 
-  it('requires TABLE_NAME in the default handler', async () => {
+  it('requires TABLE_NAME and TICKET_KEY_SECRET_ARN in the default handler', async () => {
     // Prepare
     vi.stubEnv('TABLE_NAME', '');
     vi.resetModules();
     const { handler } = await import('../../lambdas/handlers/ticket.ts');
 
     // Act & Assess
-    await expect(handler(ticketEvent('a.b.c'))).rejects.toThrow(/TABLE_NAME is required/);
+    await expect(handler(ticketEvent('a.b.c'))).rejects.toThrow(
+      /TABLE_NAME is required.*TICKET_KEY_SECRET_ARN is required/,
+    );
+  });
+
+  it('reads the ticket key from Secrets Manager once, and seals tickets with it', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key';
+    const secret = 's'.repeat(40);
+    for (const [name, value] of Object.entries({
+      TICKET_KEY_SECRET_ARN: secretArn,
+      AUTH_MODE: 'oidc',
+      OIDC_ISSUER: oidcIssuer,
+      OIDC_AUDIENCE: oidcAudience,
+      // Served by the stub below, installed as the local stack installs its loopback fetcher.
+      OIDC_JWKS_URI: 'http://127.0.0.1:1/.well-known/jwks.json',
+      OIDC_TOKEN_USE: 'access',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    vi.resetModules();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: secret });
+    (await import('../../lambdas/adapters/token-verifier.ts')).installLoopbackJwksFetcher(
+      staticJwksFetcher(jwks),
+    );
+    const { handler } = await import('../../lambdas/handlers/ticket.ts');
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+
+    // Act
+    const refused = await handler(ticketEvent('garbage'));
+    const issued = await handler(ticketEvent(signJwt(key, oidcAccessClaims())));
+
+    // Assess
+    expect(refused.statusCode).toBe(401);
+    expect(issued.statusCode).toBe(200);
+    const { ticket } = JSON.parse(issued.body ?? '{}') as { ticket: string };
+    const sealedWith = (bytes: Buffer) => checkTicket(createSecretKey(bytes), ticket, nowSeconds).success;
+    expect(sealedWith(Buffer.from(secret))).toBe(true);
+    expect(sealedWith(Buffer.from('t'.repeat(40)))).toBe(false);
+    expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: secretArn });
+    vi.restoreAllMocks();
   });
 
   it('reads TICKET_TTL_SECONDS in the default handler', async () => {

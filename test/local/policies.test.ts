@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   loadConnectPolicyConfig,
+  loadCredentialSourceConfig,
   loadOriginConfig,
   loadSessionPolicyConfig,
   loadSweepConfig,
@@ -27,6 +28,8 @@ describe('local stack policies', () => {
       reauthGraceSeconds: 7,
       connectProbeMinAgeSeconds: 8,
       ticketTtlSeconds: 9,
+      allowQueryToken: false,
+      tokensInBody: true,
     });
 
     // Assess
@@ -41,6 +44,8 @@ describe('local stack policies', () => {
       REAUTH_GRACE_SECONDS: '7',
       CONNECT_PROBE_MIN_AGE_SECONDS: '8',
       TICKET_TTL_SECONDS: '9',
+      ALLOW_QUERY_TOKEN: 'false',
+      TOKENS_IN_BODY: 'true',
     });
     expect(Object.keys(environment).sort()).toEqual(
       [...Object.values(policyVariables), ...Object.values(rateLimitVariables)].sort(),
@@ -68,6 +73,8 @@ describe('local stack policies', () => {
       reauthGraceSeconds: 5,
       connectProbeMinAgeSeconds: 1,
       ticketTtlSeconds: 2,
+      allowQueryToken: false,
+      tokensInBody: false,
     });
 
     // Act
@@ -78,6 +85,7 @@ describe('local stack policies', () => {
       sweep: loadSweepConfig(env),
       tickets: loadTicketConfig(env),
       cookie: loadTokenCookieConfig(env),
+      sources: loadCredentialSourceConfig(env),
     };
 
     // Assess
@@ -86,8 +94,9 @@ describe('local stack policies', () => {
       session: { rateLimit: { perSecond: 3, burst: 6 } },
       origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
       sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
-      tickets: { tableName: undefined, ttlSeconds: 2 },
-      cookie: { enabled: true },
+      tickets: { store: undefined, ttlSeconds: 2 },
+      cookie: { enabled: true, tokensInBody: false },
+      sources: { allowQueryToken: false, cookie: { enabled: true, tokensInBody: false } },
     });
   });
 });

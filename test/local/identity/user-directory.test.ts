@@ -84,7 +84,12 @@ describe('UserDirectory', () => {
     const alice = await users.authenticate('alice', 'password1');
 
     // Assess
-    expect(carol).toEqual({ username: 'carol', sub: uuidV5('carol'), groups: ['moderator'] });
+    expect(carol).toEqual({
+      username: 'carol',
+      sub: uuidV5('carol'),
+      groups: ['moderator'],
+      mustChangePassword: false,
+    });
     expect(dave?.groups).toEqual(['admin']);
     expect(alice?.groups).toEqual([]);
     expect(await users.authenticate('bob', 'password1')).toBeUndefined();
@@ -124,11 +129,13 @@ describe('UserDirectory', () => {
       username: 'erin',
       sub: 'erin-sub-1',
       groups: ['moderator'],
+      mustChangePassword: false,
     });
     expect(await users.authenticate('frank', 'frank-pass')).toEqual({
       username: 'frank',
       sub: uuidV5('frank'),
       groups: [],
+      mustChangePassword: false,
     });
     expect(await users.authenticate('alice', 'password1')).toBeUndefined();
   });
