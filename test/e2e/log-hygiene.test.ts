@@ -117,7 +117,7 @@ describe('log hygiene on the local stack', () => {
       ];
       remember(...hostile);
       for (const token of hostile.slice(0, -1)) await open(`?token=${encodeURIComponent(token)}`);
-      await open('', { headers: { Cookie: `parley_token=${hostile.at(-1)}` } });
+      await open('', { headers: { Cookie: `__Host-parley_token=${hostile.at(-1)}` } });
     } finally {
       for (const client of clients) client.close();
       await stack.stop();

@@ -69,8 +69,9 @@ describe('ways to present credentials on the local stack', () => {
     const handshake = await harness.handshake('', { headers: { Cookie: `theme=dark; ${tokens.cookie}` } });
 
     // Assess
-    expect(tokens.cookie).toBe(`parley_token=${tokens.token}`);
-    const setCookie = tokens.setCookies.find((header) => header.startsWith('parley_token='));
+    // Host-only on the local stack: the __Host- prefix, which no other host can set.
+    expect(tokens.cookie).toBe(`__Host-parley_token=${tokens.token}`);
+    const setCookie = tokens.setCookies.find((header) => header.startsWith('__Host-parley_token='));
     expect(setCookie).toMatch(/; HttpOnly/i);
     expect(setCookie).toMatch(/; Secure/i);
     expect(setCookie).toMatch(/; SameSite=(Strict|Lax)/i);
