@@ -7,7 +7,7 @@
 
 import { createSecretKey } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { minTicketKeyBytes, type TicketKey } from '../core/connection-tickets.ts';
+import { minTicketKeyBytes, type TicketKey, type TicketKeySource } from '../core/connection-tickets.ts';
 import { ConfigurationError } from '../core/errors.ts';
 
 /** Reads the secret and turns its text into an HMAC key; a secret too short to be a key is a misconfiguration. */
@@ -24,4 +24,19 @@ export async function readTicketKey(
     ]);
   }
   return createSecretKey(bytes);
+}
+
+/**
+ * The key as a {@link TicketKeySource}: read on first use and kept for the life of the instance (one
+ * GetSecretValue per cold start); a failed read is not kept, so the next ticket tries again.
+ */
+export function ticketKeyFromSecret(secretId: string, client?: SecretsManagerClient): TicketKeySource {
+  let key: Promise<TicketKey> | undefined;
+  return () => {
+    key ??= readTicketKey(secretId, client).catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
 }

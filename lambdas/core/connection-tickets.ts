@@ -34,6 +34,13 @@ export type TicketKey = KeyObject;
 /** The shortest key accepted, in bytes. */
 export const minTicketKeyBytes = 32;
 
+/**
+ * Where a redeemer gets the key: asked only when a ticket is presented, so a key that cannot be read
+ * (Secrets Manager unreachable) fails tickets alone, never tokens. Implementations read it once and keep
+ * it, and try again after a failure.
+ */
+export type TicketKeySource = () => Promise<TicketKey>;
+
 /** What the store keys a ticket by: the hex SHA-256 of its text. */
 export function ticketDigest(ticket: string): string {
   return createHash('sha256').update(ticket, 'utf8').digest('hex');

@@ -6,15 +6,17 @@
  * connection never changes hands. A credential that could not be checked because the server failed
  * gets INTERNAL_ERROR, not TOKEN_INVALID: the client should retry, not log in again.
  */
-import { redeemConnectionTicket, type TicketDeps, type TicketRejection } from './connection-tickets.ts';
+import { redeemConnectionTicket, type TicketKeySource, type TicketRejection } from './connection-tickets.ts';
 import { ErrorCode } from './error-codes.ts';
 import { encodeFrame, errorFrame, reauthenticatedFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
 import type {
+  Clock,
   ConnectionGateway,
   ConnectionRecord,
   ConnectionStore,
   Logger,
+  TicketStore,
   TokenRejection,
   TokenVerifier,
 } from './ports.ts';
@@ -27,8 +29,11 @@ export interface ReauthDeps {
   readonly logger: Logger;
   /** Verifies `reauth { token }`; absent, tokens are refused as unroutable. */
   readonly verifier?: TokenVerifier;
-  /** Redeems `reauth { ticket }`; absent, tickets are refused as unroutable. */
-  readonly tickets?: TicketDeps;
+  /**
+   * Redeems `reauth { ticket }`: the store, and the key, asked for only when a ticket is presented (so a
+   * key that cannot be read fails tickets alone). Absent, tickets are refused as unroutable.
+   */
+  readonly tickets?: { readonly store: TicketStore; readonly key: TicketKeySource; readonly now: Clock };
 }
 
 /** What `reauth` carries: the parser guarantees exactly one of the two. */
@@ -107,14 +112,18 @@ export async function reauthenticate(
   return ok(undefined);
 }
 
-/** The identity the credential proves, or why it proves none. Ticket store failures are thrown. */
+/** The identity the credential proves, or why it proves none. Ticket key and store failures are thrown. */
 async function identify(
   deps: ReauthDeps,
   request: ReauthCredential,
 ): Promise<Result<Identity, TokenRejection> | 'unsupported'> {
   if (request.ticket !== undefined) {
     if (!deps.tickets) return 'unsupported';
-    const redeemed = await redeemConnectionTicket(deps.tickets, request.ticket);
+    const { store, key, now } = deps.tickets;
+    const redeemed = await redeemConnectionTicket(
+      { tickets: store, ticketKey: await key(), now },
+      request.ticket,
+    );
     return redeemed.success
       ? redeemed
       : fail({ reason: redeemed.error satisfies TicketRejection, fault: 'client' as const });

@@ -20,10 +20,14 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { documentClient } from '../adapters/aws-clients.ts';
 import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { readTicketKey } from '../adapters/ticket-key-secret.ts';
+import { ticketKeyFromSecret } from '../adapters/ticket-key-secret.ts';
 import { createTokenVerifier, type TokenRejectionReason } from '../adapters/token-verifier.ts';
 import { loadAuthorizerConfig } from '../config.ts';
-import { redeemConnectionTicket, type TicketKey, type TicketRejection } from '../core/connection-tickets.ts';
+import {
+  redeemConnectionTicket,
+  type TicketKeySource,
+  type TicketRejection,
+} from '../core/connection-tickets.ts';
 import { tokenCookieNameFor } from '../core/credential-names.ts';
 import {
   type ConnectRequest,
@@ -55,11 +59,12 @@ export interface AuthorizerRequest extends ConnectRequest {
 export interface AuthorizerDeps {
   readonly verifier: TokenVerifier;
   /**
-   * Redeems `?ticket=`: the store that makes tickets single-use and the key that seals them. Without it
-   * tickets are disabled: a ticket is refused as `TicketsDisabled`.
+   * Redeems `?ticket=`: the store that makes tickets single-use and the key that seals them (asked for
+   * only when a ticket is presented). Without it tickets are disabled: a ticket is refused as
+   * `TicketsDisabled`.
    * @default undefined (tickets disabled)
    */
-  readonly tickets?: { readonly store: TicketStore; readonly key: TicketKey };
+  readonly tickets?: { readonly store: TicketStore; readonly key: TicketKeySource };
   /** Epoch milliseconds, for ticket expiry. @default Date.now */
   readonly now?: Clock;
   /** @default any origin, and handshakes without `Origin` allowed */
@@ -78,6 +83,7 @@ export type DenialReason =
   | 'TokenAmbiguous'
   | 'QueryTokenDisabled'
   | 'TicketsDisabled'
+  | 'TicketKeyUnavailable'
   | 'TicketStoreFailed';
 
 /** The one error API Gateway maps to 401; any other thrown error becomes a 500. */
@@ -112,12 +118,15 @@ export function createAuthorizerHandler(deps: AuthorizerDeps) {
   ): Promise<Verdict> => {
     if (credential.kind === 'token') return deps.verifier.verify(credential.token);
     if (!deps.tickets) return { success: false, error: { reason: 'TicketsDisabled', fault: 'client' } };
+    const { store, key } = deps.tickets;
+    let ticketKey: Awaited<ReturnType<TicketKeySource>>;
     try {
-      const { store, key } = deps.tickets;
-      const redeemed = await redeemConnectionTicket(
-        { tickets: store, ticketKey: key, now },
-        credential.ticket,
-      );
+      ticketKey = await key();
+    } catch {
+      return { success: false, error: { reason: 'TicketKeyUnavailable', fault: 'server' } };
+    }
+    try {
+      const redeemed = await redeemConnectionTicket({ tickets: store, ticketKey, now }, credential.ticket);
       return redeemed.success
         ? redeemed
         : { success: false, error: { reason: redeemed.error, fault: 'client' } };
@@ -176,10 +185,10 @@ let defaultHandler: Promise<ReturnType<typeof createAuthorizerHandler>> | undefi
 
 /**
  * Built on the first invocation and kept for the life of the instance, so the verifier's JWKS cache
- * and the ticket key (read from Secrets Manager once) are shared by warm invocations. (Lazily, so
- * importing this module in tests needs no environment.) A configuration error or an unreadable ticket
- * key escapes as a non-`Unauthorized` error: API Gateway answers 500, not 401, and the next invocation
- * tries again.
+ * and the ticket key (read from Secrets Manager on the first ticket) are shared by warm invocations.
+ * (Lazily, so importing this module in tests needs no environment.) A configuration error escapes as a
+ * non-`Unauthorized` error: API Gateway answers 500, not 401, and the next invocation tries again. An
+ * unreadable ticket key fails ticket handshakes with 500 and leaves token handshakes alone.
  *
  * Reads AUTH_MODE and the issuer settings (COGNITO_* or OIDC_*), ALLOWED_ORIGINS, ALLOW_MISSING_ORIGIN,
  * TABLE_NAME and TICKET_KEY_SECRET_ARN (tickets; disabled when TABLE_NAME is unset), ALLOW_QUERY_TOKEN,
@@ -198,7 +207,7 @@ async function buildDefaultHandler(): Promise<ReturnType<typeof createAuthorizer
   const verifier = createTokenVerifier(config.auth.issuer);
   const tickets = config.tickets && {
     store: new DynamoTicketStore(documentClient(), config.tickets.tableName),
-    key: await readTicketKey(config.tickets.keySecretId),
+    key: ticketKeyFromSecret(config.tickets.keySecretId),
   };
   const { allowQueryToken, cookie } = config.credentialSources;
   return createAuthorizerHandler({

@@ -47,7 +47,7 @@ import {
   testCognitoClientId,
   testUserPoolId,
 } from '../fixtures/jwt.ts';
-import { sealedTicket, strangerTicketKey, testTicketKey } from '../fixtures/tickets.ts';
+import { sealedTicket, strangerTicketKey, testTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const cognito = mockClient(CognitoIdentityProviderClient);
@@ -86,7 +86,7 @@ const ticketStore = () =>
 const authorizerFor = (mode: (typeof modes)[number]) =>
   createAuthorizerHandler({
     verifier: verifierFor(mode),
-    tickets: { store: ticketStore(), key: testTicketKey },
+    tickets: { store: ticketStore(), key: testTicketKeySource },
   });
 const ticketHandlerFor = (mode: (typeof modes)[number]) =>
   createTicketHandler({ verifier: verifierFor(mode), tickets: ticketStore(), ticketKey: testTicketKey });

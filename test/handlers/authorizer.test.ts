@@ -38,7 +38,7 @@ import {
   truncateToTwoParts,
   unsignedJwt,
 } from '../fixtures/jwt.ts';
-import { sealedTicket, strangerTicketKey, testTicketKey } from '../fixtures/tickets.ts';
+import { sealedTicket, strangerTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -338,38 +338,49 @@ describe('authorizer faults', () => {
     expect((error as Error).message).toBe('Unauthorized');
   });
 
-  it('fails with a fault (500), not Unauthorized, when the ticket key cannot be read', async () => {
+  it('answers a ticket with a fault (500) while the ticket key cannot be read, and leaves tokens alone', async () => {
     // Prepare
     vi.stubEnv('TICKET_KEY_SECRET_ARN', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key');
     vi.resetModules();
     secrets.on(GetSecretValueCommand).rejects(new Error('Secrets Manager is unreachable'));
     const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+    const ticket = sealTicket(createSecretKey(Buffer.from(ticketKeySecret)), now + 30);
+    dynamo
+      .on(DeleteCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
 
     // Act
-    const first = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+    const byTicket = await denialOf(handler(authorizerEvent({ ticket })));
+    const byToken = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
     secrets.on(GetSecretValueCommand).resolves({ SecretString: ticketKeySecret });
-    const second = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+    const recovered = await denialOf(handler(authorizerEvent({ ticket })));
 
     // Assess
-    expect((first as Error).message).toBe('Secrets Manager is unreachable');
-    // The next invocation tries again, reads the key, and judges the credential.
-    expect((second as Error).message).toBe('Unauthorized');
+    expect((byTicket as Error).name).toBe('AuthorizationUnavailableError');
+    expect(consoleOutput.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', reason: 'TicketKeyUnavailable', source: 'ticket' }),
+    );
+    expect((byToken as Error).message).toBe('Unauthorized');
+    // The next ticket tries again, reads the key, and reaches the store.
+    expect((recovered as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TicketSpent' });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
-  it('fails with a fault (500), not Unauthorized, when the ticket key is too short to be a key', async () => {
+  it('answers a ticket with a fault (500) when the ticket key is too short to be a key, never logging it', async () => {
     // Prepare
     vi.stubEnv('TICKET_KEY_SECRET_ARN', 'ticket-key');
     vi.resetModules();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'short-secret' });
     const { handler } = await import('../../lambdas/handlers/authorizer.ts');
 
     // Act
-    const error = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+    const error = await denialOf(handler(authorizerEvent({ ticket: sealedTicket(now + 30) })));
 
     // Assess
-    expect((error as Error).name).toBe('ConfigurationError');
-    expect((error as Error).message).toMatch(/at least 32 bytes, got 5/);
-    expect((error as Error).message).not.toContain('short');
+    expect((error as Error).name).toBe('AuthorizationUnavailableError');
+    expect(lastLog()).toMatchObject({ level: 'ERROR', reason: 'TicketKeyUnavailable' });
+    expect(consoleOutput.join('\n')).not.toContain('short-secret');
   });
 
   it('fails with a configuration error, not Unauthorized, when the environment is incomplete', async () => {
@@ -405,7 +416,7 @@ const ticketStore = () =>
 function authorizerWith(overrides: Partial<AuthorizerDeps> = {}) {
   return createAuthorizerHandler({
     verifier: oidcVerifier(),
-    tickets: { store: ticketStore(), key: testTicketKey },
+    tickets: { store: ticketStore(), key: testTicketKeySource },
     ...overrides,
   });
 }

@@ -20,7 +20,7 @@ import { fail, ok } from '../../lambdas/core/result.ts';
 import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
 import { NOW, postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
 import { connectionItem } from '../fixtures/table-items.ts';
-import { sealedTicket, strangerTicketKey, testTicketKey } from '../fixtures/tickets.ts';
+import { sealedTicket, strangerTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 import { alice, bob, messageEvent } from '../fixtures/websocket-events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -77,7 +77,7 @@ function reauthRoute(verifier?: TokenVerifier) {
       verify: async (token: string) =>
         tokens[token] ? ok(tokens[token]) : fail({ reason: 'JwtExpiredError', fault: 'client' as const }),
     },
-    tickets: { tickets, ticketKey: testTicketKey, now: () => NOW },
+    tickets: { store: tickets, key: testTicketKeySource, now: () => NOW },
   };
   return createMessageRouteHandler(new Set(['reauth'] as const), routeDeps);
 }
@@ -219,7 +219,7 @@ describe('reauth with a token the server could not check', () => {
 describe('the reauth function', () => {
   const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key';
 
-  it('reads the ticket key once, and answers INTERNAL_ERROR while it cannot be read', async () => {
+  it('reads the ticket key once, answers INTERNAL_ERROR to tickets while it cannot be read, and takes tokens meanwhile', async () => {
     // Prepare
     vi.stubEnv('TICKET_KEY_SECRET_ARN', secretArn);
     vi.resetModules();
@@ -234,13 +234,21 @@ describe('the reauth function', () => {
 
     // Act
     const first = await handler(reauthWith({ ticket, requestId: 'k1' }));
+    const token = await handler(reauthWith({ token: 'not.a.jwt', requestId: 't1' }));
     const second = await handler(reauthWith({ ticket, requestId: 'k2' }));
     const third = await handler(reauthWith({ ticket, requestId: 'k3' }));
 
     // Assess
-    expect([first, second, third]).toEqual([{ statusCode: 500 }, { statusCode: 200 }, { statusCode: 200 }]);
+    expect([first, token, second, third]).toEqual([
+      { statusCode: 500 },
+      { statusCode: 200 },
+      { statusCode: 200 },
+      { statusCode: 200 },
+    ]);
     expect(postsOf(management).map((post) => post.frame)).toEqual([
       expect.objectContaining({ code: 'INTERNAL_ERROR' }),
+      // Judged without the key: the token itself is refused.
+      expect.objectContaining({ code: 'TOKEN_INVALID', reason: 'JwtParseError', requestId: 't1' }),
       // Sealed under the test key, not the secret's: refused without the table.
       expect.objectContaining({ code: 'TOKEN_INVALID', reason: 'TicketForged', requestId: 'k2' }),
       expect.objectContaining({ code: 'TOKEN_INVALID', reason: 'TicketForged', requestId: 'k3' }),

@@ -26,7 +26,7 @@ import {
   signJwt,
   staticJwksFetcher,
 } from '../fixtures/jwt.ts';
-import { testTicketKey } from '../fixtures/tickets.ts';
+import { testTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -241,7 +241,7 @@ describe('POST /ticket', () => {
     const token = signJwt(key, oidcAccessClaims({ sub: 'one-connection' }));
     const authorizer = createAuthorizerHandler({
       verifier: verifier(),
-      tickets: { store: tickets(), key: testTicketKey },
+      tickets: { store: tickets(), key: testTicketKeySource },
       now: () => now,
     });
     vi.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -15,7 +15,7 @@ import { createTicketHandler } from '../../../lambdas/handlers/ticket.ts';
 import { LoopbackHttpFetcher } from '../../../local/identity/loopback-jwks-fetcher.ts';
 import { uuidV5 } from '../../../local/identity/user-directory.ts';
 import { authorizerEvent, ticketEvent } from '../../fixtures/http-events.ts';
-import { testTicketKey } from '../../fixtures/tickets.ts';
+import { testTicketKey, testTicketKeySource } from '../../fixtures/tickets.ts';
 import { form, type IdentityServer, post, startIdentityServer } from './identity-server.ts';
 
 const servers: IdentityServer[] = [];
@@ -167,7 +167,7 @@ describe('tickets for local tokens', () => {
     });
     const authorizer = createAuthorizerHandler({
       verifier: verifierFor(server),
-      tickets: { store: tickets, key: testTicketKey },
+      tickets: { store: tickets, key: testTicketKeySource },
     });
 
     // Act
@@ -203,7 +203,7 @@ describe('tickets for local tokens', () => {
     now += 2_001;
     const late = await createAuthorizerHandler({
       verifier: verifierFor(server),
-      tickets: { store: tickets, key: testTicketKey },
+      tickets: { store: tickets, key: testTicketKeySource },
       now: () => now,
     })(authorizerEvent({ ticket })).catch((error: Error) => error);
 
