@@ -12,7 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { documentClient } from '../adapters/aws-clients.ts';
 import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { readTicketKey } from '../adapters/ticket-key-secret.ts';
+import { ticketKeyFromSecret } from '../adapters/ticket-key-secret.ts';
 import { createTokenVerifier } from '../adapters/token-verifier.ts';
 import {
   loadAuthConfig,
@@ -21,7 +21,7 @@ import {
   loadTokenCookieConfig,
   type TokenCookieConfig,
 } from '../config.ts';
-import { issueConnectionTicket, type TicketKey } from '../core/connection-tickets.ts';
+import { issueConnectionTicket, type TicketKeySource } from '../core/connection-tickets.ts';
 import { tokenCookieNameFor } from '../core/credential-names.ts';
 import { describeFailure } from '../core/failure.ts';
 import { anyOriginPolicy, checkOrigin, type OriginPolicy } from '../core/origin-policy.ts';
@@ -32,8 +32,11 @@ import { bearerToken, headerValue, jsonResponse, requestCookie } from './http-re
 export interface TicketHandlerDeps {
   readonly verifier: TokenVerifier;
   readonly tickets: TicketStore;
-  /** Seals the tickets, so the authorizer can refuse forged ones without a table read. */
-  readonly ticketKey: TicketKey;
+  /**
+   * Seals the tickets, so the authorizer can refuse forged ones without a table read. Asked for once a
+   * token has passed: a key that cannot be read answers 500, a bad token still 401.
+   */
+  readonly ticketKey: TicketKeySource;
   /** Seconds a ticket stays redeemable (capped by the token's expiry). @default 30 */
   readonly ttlSeconds?: number;
   /** @default a JSON-lines logger on stdout */
@@ -89,7 +92,7 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
     let issued: Awaited<ReturnType<typeof issueConnectionTicket>>;
     try {
       issued = await issueConnectionTicket(
-        { tickets: deps.tickets, ticketKey: deps.ticketKey, now },
+        { tickets: deps.tickets, ticketKey: await deps.ticketKey(), now },
         verified.data,
         ttlSeconds,
       );
@@ -106,22 +109,20 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
   };
 }
 
-let defaultHandler: Promise<ReturnType<typeof createTicketHandler>> | undefined;
+let defaultHandler: ReturnType<typeof createTicketHandler> | undefined;
 
 /**
  * Reads the issuer settings (as the authorizer does), TABLE_NAME, TICKET_KEY_SECRET_ARN,
- * TICKET_TTL_SECONDS, LOGIN_COOKIE, COOKIE_DOMAIN and ALLOWED_ORIGINS on the first invocation, and the ticket key from Secrets Manager; the verifier, its
- * JWKS cache and the key live as long as the instance. A failed start is retried by the next invocation.
+ * TICKET_TTL_SECONDS, LOGIN_COOKIE, COOKIE_DOMAIN and ALLOWED_ORIGINS on the first invocation, and the
+ * ticket key from Secrets Manager on the first ticket; the verifier, its JWKS cache and the key live as
+ * long as the instance.
  */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  defaultHandler ??= buildDefaultHandler().catch((error: unknown) => {
-    defaultHandler = undefined;
-    throw error;
-  });
-  return (await defaultHandler)(event);
+  defaultHandler ??= buildDefaultHandler();
+  return defaultHandler(event);
 };
 
-async function buildDefaultHandler(): Promise<ReturnType<typeof createTicketHandler>> {
+function buildDefaultHandler(): ReturnType<typeof createTicketHandler> {
   const { store, ttlSeconds } = loadTicketConfig(process.env, { tableRequired: true });
   const verifier = createTokenVerifier(loadAuthConfig().issuer);
   const tokenCookie = loadTokenCookieConfig();
@@ -129,7 +130,7 @@ async function buildDefaultHandler(): Promise<ReturnType<typeof createTicketHand
   return createTicketHandler({
     verifier,
     tickets: new DynamoTicketStore(documentClient(), store.tableName),
-    ticketKey: await readTicketKey(store.keySecretId),
+    ticketKey: ticketKeyFromSecret(store.keySecretId),
     ttlSeconds,
     tokenCookie,
     origins,

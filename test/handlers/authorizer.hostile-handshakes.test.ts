@@ -47,7 +47,7 @@ import {
   testCognitoClientId,
   testUserPoolId,
 } from '../fixtures/jwt.ts';
-import { sealedTicket, strangerTicketKey, testTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
+import { sealedTicket, strangerTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const cognito = mockClient(CognitoIdentityProviderClient);
@@ -89,7 +89,11 @@ const authorizerFor = (mode: (typeof modes)[number]) =>
     tickets: { store: ticketStore(), key: testTicketKeySource },
   });
 const ticketHandlerFor = (mode: (typeof modes)[number]) =>
-  createTicketHandler({ verifier: verifierFor(mode), tickets: ticketStore(), ticketKey: testTicketKey });
+  createTicketHandler({
+    verifier: verifierFor(mode),
+    tickets: ticketStore(),
+    ticketKey: testTicketKeySource,
+  });
 
 /** The three ways a token reaches the authorizer. */
 const handshakeWays = {

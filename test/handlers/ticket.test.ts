@@ -63,7 +63,7 @@ function ticketHandler(overrides: Partial<TicketHandlerDeps> = {}) {
   return createTicketHandler({
     verifier: verifier(),
     tickets: tickets(),
-    ticketKey: testTicketKey,
+    ticketKey: testTicketKeySource,
     logger: createJsonLogger({ function: 'ticket' }, (line) => logLines.push(line)),
     now: () => now,
     ...overrides,
@@ -217,6 +217,25 @@ describe('POST /ticket', () => {
     // Assess
     expect(response.statusCode).toBe(500);
     expect(logs()).toEqual([expect.objectContaining({ level: 'ERROR', reason: 'UnexpectedError' })]);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('answers 500 when the ticket key cannot be read, but still 401 for a bad token', async () => {
+    // Prepare
+    const unreadable = ticketHandler({
+      ticketKey: async () => {
+        throw new Error('Secrets Manager is unreachable');
+      },
+    });
+
+    // Act
+    const outage = await unreadable(ticketEvent(signJwt(key, oidcAccessClaims())));
+    const bad = await unreadable(ticketEvent(signJwt(key, oidcAccessClaims({ exp: nowSeconds - 5 }))));
+
+    // Assess
+    expect(outage.statusCode).toBe(500);
+    expect(JSON.parse(outage.body ?? '')).toEqual({ message: 'Ticket could not be issued; try again later' });
+    expect(bad.statusCode).toBe(401);
     expect(dynamo.calls()).toHaveLength(0);
   });
 

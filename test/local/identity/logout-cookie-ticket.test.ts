@@ -15,7 +15,7 @@ import { createTicketHandler } from '../../../lambdas/handlers/ticket.ts';
 import { LoopbackHttpFetcher } from '../../../local/identity/loopback-jwks-fetcher.ts';
 import { uuidV5 } from '../../../local/identity/user-directory.ts';
 import { authorizerEvent, ticketEvent } from '../../fixtures/http-events.ts';
-import { testTicketKey, testTicketKeySource } from '../../fixtures/tickets.ts';
+import { testTicketKeySource } from '../../fixtures/tickets.ts';
 import { form, type IdentityServer, post, startIdentityServer } from './identity-server.ts';
 
 const servers: IdentityServer[] = [];
@@ -163,7 +163,7 @@ describe('tickets for local tokens', () => {
     const ticketHandler = createTicketHandler({
       verifier: verifierFor(server),
       tickets,
-      ticketKey: testTicketKey,
+      ticketKey: testTicketKeySource,
     });
     const authorizer = createAuthorizerHandler({
       verifier: verifierFor(server),
@@ -193,7 +193,7 @@ describe('tickets for local tokens', () => {
     const issued = await createTicketHandler({
       verifier: verifierFor(server),
       tickets,
-      ticketKey: testTicketKey,
+      ticketKey: testTicketKeySource,
       ttlSeconds: 2,
       now: () => now,
     })(ticketEvent(String(login.body.token)));
