@@ -239,6 +239,51 @@ describe('POST /ticket', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('takes the token cookie in cookie mode, under the name /login sets, and only then', async () => {
+    // Prepare
+    const token = signJwt(key, oidcAccessClaims({ sub: 'cookie-user' }));
+    const cookies = ['theme=dark', `__Host-parley_token=${token}`];
+    const cookieMode = { enabled: true, tokensInBody: false } as const;
+
+    // Act
+    const hostOnly = await ticketHandler({ tokenCookie: cookieMode })(ticketEvent(undefined, { cookies }));
+    const wrongName = await ticketHandler({ tokenCookie: { ...cookieMode, domain: 'example.com' } })(
+      ticketEvent(undefined, { cookies }),
+    );
+    const cookiesOff = await ticketHandler()(ticketEvent(undefined, { cookies }));
+
+    // Assess
+    expect(hostOnly.statusCode).toBe(200);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ userId: 'cookie-user' }),
+    });
+    expect(wrongName.statusCode).toBe(401);
+    expect(cookiesOff.statusCode).toBe(401);
+  });
+
+  it('refuses a foreign Origin with 403 in cookie mode, before looking at the token', async () => {
+    // Prepare
+    const handler = ticketHandler({
+      tokenCookie: { enabled: true, tokensInBody: true },
+      origins: { allowedOrigins: new Set(['https://chat.example.com']), allowMissingOrigin: true },
+    });
+    const token = signJwt(key, oidcAccessClaims());
+
+    // Act
+    const foreign = await handler(ticketEvent(token, { headers: { origin: 'https://evil.example' } }));
+    const allowed = await handler(ticketEvent(token, { headers: { origin: 'https://chat.example.com' } }));
+    const none = await handler(ticketEvent(token));
+
+    // Assess
+    expect(foreign.statusCode).toBe(403);
+    expect(JSON.parse(foreign.body ?? '')).toEqual({
+      message: 'Origin "https://evil.example" may not call this API',
+    });
+    expect([allowed.statusCode, none.statusCode]).toEqual([200, 200]);
+    expect(logs()).toContainEqual(expect.objectContaining({ reason: 'OriginNotAllowed' }));
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+
   it('issues a ticket that opens exactly one connection', async () => {
     // Prepare
     const table = new Map<string, Record<string, unknown>>();
