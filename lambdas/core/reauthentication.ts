@@ -6,7 +6,12 @@
  * connection never changes hands. A credential that could not be checked because the server failed
  * gets INTERNAL_ERROR, not TOKEN_INVALID: the client should retry, not log in again.
  */
-import { redeemConnectionTicket, type TicketKeySource, type TicketRejection } from './connection-tickets.ts';
+import {
+  isWellFormedTicket,
+  redeemConnectionTicket,
+  type TicketKeySource,
+  type TicketRejection,
+} from './connection-tickets.ts';
 import { ErrorCode } from './error-codes.ts';
 import { encodeFrame, errorFrame, reauthenticatedFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
@@ -119,6 +124,8 @@ async function identify(
 ): Promise<Result<Identity, TokenRejection> | 'unsupported'> {
   if (request.ticket !== undefined) {
     if (!deps.tickets) return 'unsupported';
+    // Not even the key for something that is not a ticket (the parser already refuses most of those).
+    if (!isWellFormedTicket(request.ticket)) return fail({ reason: 'TicketMalformed', fault: 'client' });
     const { store, key, now } = deps.tickets;
     const redeemed = await redeemConnectionTicket(
       { tickets: store, ticketKey: await key(), now },

@@ -24,6 +24,7 @@ import { ticketKeyFromSecret } from '../adapters/ticket-key-secret.ts';
 import { createTokenVerifier, type TokenRejectionReason } from '../adapters/token-verifier.ts';
 import { loadAuthorizerConfig } from '../config.ts';
 import {
+  isWellFormedTicket,
   redeemConnectionTicket,
   type TicketKeySource,
   type TicketRejection,
@@ -118,6 +119,10 @@ export function createAuthorizerHandler(deps: AuthorizerDeps) {
   ): Promise<Verdict> => {
     if (credential.kind === 'token') return deps.verifier.verify(credential.token);
     if (!deps.tickets) return { success: false, error: { reason: 'TicketsDisabled', fault: 'client' } };
+    // Not even the key for something that is not a ticket.
+    if (!isWellFormedTicket(credential.ticket)) {
+      return { success: false, error: { reason: 'TicketMalformed', fault: 'client' } };
+    }
     const { store, key } = deps.tickets;
     let ticketKey: Awaited<ReturnType<TicketKeySource>>;
     try {

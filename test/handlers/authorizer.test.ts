@@ -352,6 +352,7 @@ describe('authorizer faults', () => {
     // Act
     const byTicket = await denialOf(handler(authorizerEvent({ ticket })));
     const byToken = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+    const malformed = await denialOf(handler(authorizerEvent({ ticket: 'not-a-ticket' })));
     secrets.on(GetSecretValueCommand).resolves({ SecretString: ticketKeySecret });
     const recovered = await denialOf(handler(authorizerEvent({ ticket })));
 
@@ -361,6 +362,8 @@ describe('authorizer faults', () => {
       expect.objectContaining({ level: 'ERROR', reason: 'TicketKeyUnavailable', source: 'ticket' }),
     );
     expect((byToken as Error).message).toBe('Unauthorized');
+    // Something that is not a ticket is refused before the key is asked for.
+    expect((malformed as Error).message).toBe('Unauthorized');
     // The next ticket tries again, reads the key, and reaches the store.
     expect((recovered as Error).message).toBe('Unauthorized');
     expect(lastLog()).toMatchObject({ reason: 'TicketSpent' });
