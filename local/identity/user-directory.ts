@@ -9,28 +9,13 @@
  * A directory opened on a file reads it again whenever it changes (`npm run users` edits it while
  * `npm start` runs), and writes a changed password back to it, atomically and with mode 0600.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { usernamePattern } from '../../lambdas/core/credentials.ts';
 import { ConfigurationError } from '../../lambdas/core/errors.ts';
-import { hashPassword, isPasswordHash, verifyPassword } from './password-hash.ts';
+import { type LocalUser, type StoredUser, uuidV5 } from './local-user.ts';
+import { hashPassword, verifyPassword } from './password-hash.ts';
+import { fileVersion, readUsersFile, writeUsersFile } from './users-file.ts';
 
-export interface LocalUser {
-  readonly username: string;
-  /** Stable and unique: the `sub` claim, Parley's user id. */
-  readonly sub: string;
-  readonly groups: readonly string[];
-  /**
-   * The user must choose a new password before getting tokens (`/login` answers NEW_PASSWORD_REQUIRED),
-   * as a Cognito user created by an administrator with a temporary password must.
-   */
-  readonly mustChangePassword: boolean;
-}
-
-export interface StoredUser extends LocalUser {
-  readonly passwordHash: string;
-}
+export { type LocalUser, localSubNamespace, uuidV5 } from './local-user.ts';
 
 /** The demo users the tutorial's examples log in with. Their passwords are public: local use only. */
 export const demoUsers: readonly {
@@ -43,30 +28,6 @@ export const demoUsers: readonly {
   { username: 'carol', password: 'password3', groups: ['moderator'] },
   { username: 'dave', password: 'password4', groups: ['admin'] },
 ];
-
-/** Namespace of the name-based (UUID v5) `sub`s derived from usernames. Changing it changes every sub. */
-export const localSubNamespace = '6f1c2f3e-9b7a-4d53-8c2e-2d1f0a9e4b71';
-
-/** RFC 9562 UUID version 5 (SHA-1, name-based): the same username always gets the same `sub`. */
-export function uuidV5(name: string, namespace: string = localSubNamespace): string {
-  const namespaceBytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const bytes = createHash('sha1').update(namespaceBytes).update(name, 'utf8').digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** A users file's contents, as written. */
-interface UsersFile {
-  readonly users: readonly {
-    readonly username: string;
-    readonly passwordHash: string;
-    readonly groups?: readonly string[];
-    readonly sub?: string;
-    readonly mustChangePassword?: boolean;
-  }[];
-}
 
 export class UserDirectory {
   private byUsername: ReadonlyMap<string, StoredUser>;
@@ -213,109 +174,3 @@ function hashedDemoUsers(): Promise<StoredUser[]> {
 }
 
 const dummyHash = () => hashPassword('dummy password for unknown users');
-
-/** Size and modification time, or '' when the file does not exist. */
-async function fileVersion(path: string): Promise<string> {
-  try {
-    const { size, mtimeMs } = await stat(path);
-    return `${size}:${mtimeMs}`;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
-}
-
-async function readUsersFile(path: string): Promise<StoredUser[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ConfigurationError([`users file ${path} cannot be read: ${(error as Error).message}`]);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigurationError([`users file ${path} is not valid JSON: ${(error as Error).message}`]);
-  }
-  return parseUsers(parsed, path);
-}
-
-/** Replaces the file atomically (a temporary file renamed over it), readable by its owner only. */
-async function writeUsersFile(path: string, users: readonly StoredUser[]): Promise<void> {
-  const contents: UsersFile = {
-    users: users.map(({ username, passwordHash, groups, sub, mustChangePassword }) => ({
-      username,
-      passwordHash,
-      ...(groups.length > 0 ? { groups: [...groups] } : {}),
-      sub,
-      ...(mustChangePassword ? { mustChangePassword } : {}),
-    })),
-  };
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
-  await rename(temporary, path);
-}
-
-function parseUsers(parsed: unknown, path: string): StoredUser[] {
-  const problems: string[] = [];
-  const entries = (parsed as { users?: unknown } | null)?.users;
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray(entries)) {
-    throw new ConfigurationError([`users file ${path} must be an object with a "users" array`]);
-  }
-  const users: StoredUser[] = [];
-  const seenUsernames = new Set<string>();
-  const seenSubs = new Set<string>();
-  entries.forEach((entry: unknown, index) => {
-    const at = `${path}: users[${index}]`;
-    if (typeof entry !== 'object' || entry === null) {
-      problems.push(`${at} must be an object`);
-      return;
-    }
-    const {
-      username,
-      passwordHash,
-      groups = [],
-      sub,
-      password,
-      mustChangePassword = false,
-    } = entry as Record<string, unknown>;
-    if (password !== undefined) problems.push(`${at} has a plain "password"; store "passwordHash" instead`);
-    if (typeof username !== 'string' || !usernamePattern.test(username)) {
-      problems.push(
-        `${at}.username must be 1 to 128 characters with no spaces, got ${JSON.stringify(username)}`,
-      );
-      return;
-    }
-    if (seenUsernames.has(username)) problems.push(`${at}.username "${username}" appears more than once`);
-    seenUsernames.add(username);
-    if (typeof passwordHash !== 'string' || !isPasswordHash(passwordHash)) {
-      problems.push(
-        `${at}.passwordHash must be "$scrypt$ln=..,r=..,p=..$<salt>$<hash>" (see hash-password.ts)`,
-      );
-    }
-    if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string' && group !== '')) {
-      problems.push(`${at}.groups must be an array of non-empty strings`);
-    }
-    if (sub !== undefined && (typeof sub !== 'string' || sub === '' || sub.length > 128)) {
-      problems.push(`${at}.sub must be a string of 1 to 128 characters when given`);
-    }
-    if (typeof mustChangePassword !== 'boolean')
-      problems.push(`${at}.mustChangePassword must be true or false`);
-    const userSub = typeof sub === 'string' && sub !== '' ? sub : uuidV5(username);
-    if (seenSubs.has(userSub)) problems.push(`${at}.sub "${userSub}" is used by another user`);
-    seenSubs.add(userSub);
-    users.push({
-      username,
-      sub: userSub,
-      groups: Array.isArray(groups)
-        ? groups.filter((group): group is string => typeof group === 'string')
-        : [],
-      mustChangePassword: mustChangePassword === true,
-      passwordHash: typeof passwordHash === 'string' ? passwordHash : '',
-    });
-  });
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  return users;
-}
