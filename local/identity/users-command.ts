@@ -2,12 +2,13 @@
  * `npm run users`: manage the local identity provider's users file, the one `npm start` serves, while
  * it runs or not (the provider reads the file again when it changes).
  *
- *   npm run users -- --data-dir DIR add <name> [--group moderator|admin]... [--must-change]
- *   npm run users -- --data-dir DIR list
- *   npm run users -- --data-dir DIR remove <name>
- *   npm run users -- --data-dir DIR passwd <name> [--must-change]
+ *   npm run users -- [--data-dir DIR] add <name> [--group moderator|admin]... [--must-change]
+ *   npm run users -- [--data-dir DIR] list
+ *   npm run users -- [--data-dir DIR] remove <name>
+ *   npm run users -- [--data-dir DIR] passwd <name> [--must-change]
  *
- * `--users FILE` names the file instead of a data directory. Passwords are read from standard input
+ * The data directory defaults to `.parley` (the one the README runs `npm start -- --data-dir .parley`
+ * with); `--users FILE` names a users file instead. Passwords are read from standard input
  * (piped, or typed at a hidden prompt), never from the command line, where they would land in shell
  * history and the process list. `--must-change` makes the password temporary: the next login answers
  * NEW_PASSWORD_REQUIRED, as for a Cognito user created with `admin-create-user`.
@@ -34,6 +35,9 @@ export type UsersCommand =
   | { readonly verb: 'passwd'; readonly username: string; readonly mustChange: boolean }
   | { readonly verb: 'help' };
 
+/** The data directory when neither `--data-dir` nor `--users` is given. */
+export const defaultDataDir = '.parley';
+
 /** Which users file, and the data directory's identity folder when one was given (refresh tokens live there). */
 export interface UsersLocation {
   readonly file: string;
@@ -46,7 +50,7 @@ export interface ParsedUsersCommand {
 }
 
 export const usersUsage = [
-  'Usage: npm run users -- (--data-dir DIR | --users FILE) <command>',
+  'Usage: npm run users -- [--data-dir DIR | --users FILE] <command>',
   '',
   'Commands:',
   '  add <name> [--group moderator|admin]... [--must-change]   add a user; the password is read from stdin',
@@ -54,8 +58,9 @@ export const usersUsage = [
   '  remove <name>                                             remove a user (and, with --data-dir, their refresh tokens)',
   '  passwd <name> [--must-change]                             set a password, read from stdin',
   '',
-  'The file is <DIR>/identity/users.json (created with the demo users) or FILE: the one `npm start -- --data-dir DIR`',
-  '(or `--users FILE`) serves. --must-change makes the password temporary: the next login must choose a new one.',
+  `The file is <DIR>/identity/users.json (DIR defaults to ${defaultDataDir}; created with the demo users) or FILE:`,
+  'the one `npm start -- --data-dir DIR` (or `--users FILE`) serves. --must-change makes the password temporary:',
+  'the next login must choose a new one. Passwords are read from standard input.',
 ].join('\n');
 
 export function parseUsersArguments(args: readonly string[]): Result<ParsedUsersCommand, string> {
@@ -82,13 +87,9 @@ export function parseUsersArguments(args: readonly string[]): Result<ParsedUsers
   const usersFile = values.users as string | undefined;
   if (dataDir !== undefined && usersFile !== undefined)
     return fail('give either --data-dir or --users, not both');
-  if (dataDir === undefined && usersFile === undefined) {
-    return fail('say which users file: --data-dir DIR (the one npm start runs with) or --users FILE');
-  }
+  const identityDir = identityDirIn(dataDir ?? defaultDataDir);
   const location: UsersLocation =
-    dataDir !== undefined
-      ? { file: usersFileIn(identityDirIn(dataDir)), identityDir: identityDirIn(dataDir) }
-      : { file: usersFile as string };
+    usersFile !== undefined ? { file: usersFile } : { file: usersFileIn(identityDir), identityDir };
   const [verb, username, ...extra] = positionals;
   const groups = (values.group as string[] | undefined) ?? [];
   const mustChange = values['must-change'] === true;

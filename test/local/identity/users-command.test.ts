@@ -100,6 +100,23 @@ describe('npm run users', () => {
     expect(await (await UserDirectory.fromFile(usersFile())).find('alice')).toBeUndefined();
   });
 
+  it('works on .parley/identity/users.json when no location is given', () => {
+    // Act
+    const parsed = parseUsersArguments(['add', 'erin']);
+
+    // Assess
+    expect(parsed).toEqual({
+      success: true,
+      data: {
+        command: { verb: 'add', username: 'erin', groups: [], mustChange: false },
+        location: {
+          file: join('.parley', 'identity', 'users.json'),
+          identityDir: join('.parley', 'identity'),
+        },
+      },
+    });
+  });
+
   it('works on a named users file, created empty by the first add', async () => {
     // Prepare
     const file = join(dataDir, 'team.json');
@@ -113,7 +130,6 @@ describe('npm run users', () => {
   });
 
   it.each([
-    [['add', 'erin'], 'say which users file: --data-dir DIR (the one npm start runs with) or --users FILE'],
     [['--data-dir', 'd', '--users', 'f', 'list'], 'give either --data-dir or --users, not both'],
     [['--data-dir', 'd', 'add'], 'add takes exactly one username'],
     [
