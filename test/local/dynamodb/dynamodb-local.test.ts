@@ -125,7 +125,8 @@ describe('DynamoDB Local lifecycle', () => {
     await dynamo.stop(); // a second stop is harmless
   });
 
-  it('keeps data across restarts when given a data directory', async () => {
+  // Two Java cold starts and stops: more than the default 20 s on a busy two-core machine.
+  it('keeps data across restarts when given a data directory', { timeout: 60_000 }, async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-dynamodb-'));
     try {
