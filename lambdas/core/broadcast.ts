@@ -1,5 +1,6 @@
 /**
- * Fan-out of one frame to every member of a room.
+ * Fan-out of one frame to every member of a room, or to any connections a caller pages through
+ * (a user's, everyone's: notifications.ts).
  *
  * The frame is serialised once; members are read page by page and posted with bounded concurrency so
  * a large room neither waits on one slow post at a time nor floods the @connections API. A gone peer
@@ -42,29 +43,47 @@ export async function broadcastToRoom(
   frame: ServerFrame,
   options: BroadcastOptions = {},
 ): Promise<BroadcastReport> {
+  return broadcastToConnections(deps, deps.rooms.members(room), frame, { ...options, context: { room } });
+}
+
+export interface ConnectionBroadcastOptions extends BroadcastOptions {
+  /** Fields that say what was being delivered in log lines (e.g. `{ room }`); never the frame's content. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Posts one frame to every connection the pages name, with the same rules as a room broadcast: the
+ * frame serialised once, bounded concurrency, a gone connection's rows removed and reported, any other
+ * failure logged and counted without stopping delivery to the rest.
+ */
+export async function broadcastToConnections(
+  deps: Pick<BroadcastDeps, 'connections' | 'gateway' | 'logger'>,
+  recipients: AsyncIterable<readonly { readonly connectionId: string }[]>,
+  frame: ServerFrame,
+  options: ConnectionBroadcastOptions = {},
+): Promise<BroadcastReport> {
   const data = encodeFrame(frame);
   const concurrency = options.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY;
+  const context = options.context ?? {};
   let delivered = 0;
   let failed = 0;
   const gone: RemovedConnection[] = [];
 
-  for await (const page of deps.rooms.members(room)) {
-    const recipients = options.exclude
-      ? page.filter((member) => member.connectionId !== options.exclude)
-      : page;
-    await forEachConcurrently(recipients, concurrency, async (member) => {
+  for await (const page of recipients) {
+    const targets = options.exclude ? page.filter((item) => item.connectionId !== options.exclude) : page;
+    await forEachConcurrently(targets, concurrency, async ({ connectionId }) => {
       try {
-        const outcome = await deps.gateway.post(member.connectionId, data);
+        const outcome = await deps.gateway.post(connectionId, data);
         if (outcome === 'delivered') {
           delivered++;
           return;
         }
-        gone.push(await deps.connections.remove(member.connectionId));
+        gone.push(await deps.connections.remove(connectionId));
       } catch (error) {
         failed++;
         deps.logger.warn('post to connection failed', {
-          room,
-          connectionId: member.connectionId,
+          ...context,
+          connectionId,
           frameType: frame.type,
           ...describeFailure(error),
         });
@@ -73,7 +92,7 @@ export async function broadcastToRoom(
   }
   if (gone.length > 0 || failed > 0) {
     deps.logger.info('broadcast finished with losses', {
-      room,
+      ...context,
       frameType: frame.type,
       delivered,
       gone: gone.length,

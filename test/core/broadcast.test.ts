@@ -35,6 +35,7 @@ const noConnections: ConnectionStore = {
   markReauthNotice: async () => false,
   async *ofUser() {},
   async *due() {},
+  async *all() {},
 };
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
