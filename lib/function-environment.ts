@@ -196,6 +196,8 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   refresh: ['cognitoClient'],
   logout: ['cognitoClient'],
   ticket: ['tokenIssuer', 'tickets'],
+  // The shared wiring (delivery, presence on a 410) and the administrators' token verifier.
+  notify: [...session, 'tokenIssuer'],
 };
 
 /** The environment variables of one function (on top of `NODE_OPTIONS`, which every function gets). */

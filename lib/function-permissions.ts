@@ -98,6 +98,9 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
   // Writes a new ticket, and can reach no other item.
   ticket: { tableActions: ['PutItem'], leadingKeys: ticketItems, manageConnections: false },
   logout: { tableActions: [], manageConnections: false },
+  // Finds the target's connections (Query: the byUser index, the room's members, each bySweep shard),
+  // posts to them, and removes the ones found gone and takes them out of presence (departures).
+  notify: { tableActions: departures, manageConnections: true },
 };
 
 /** The resources the map's permissions are granted on. */

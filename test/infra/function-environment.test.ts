@@ -54,6 +54,7 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   refresh: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
   logout: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
   ticket: [...issuer, 'TABLE_NAME', 'TICKET_TTL_SECONDS'],
+  notify: [...session, ...issuer],
 };
 
 const customProps = {

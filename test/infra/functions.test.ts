@@ -43,8 +43,9 @@ describe('permissions', () => {
     // Prepare
     const template = defaultTemplate();
     // connect posts too: at the per-user cap it probes older holders and tells rooms about vanished ones.
-    // reauth answers and closes; the sweeper notifies, closes and tells rooms. The authorizer, ticket and
-    // the login functions never reach a connection.
+    // reauth answers and closes; the sweeper notifies, closes and tells rooms; notify posts notifications
+    // and removes connections found gone. The authorizer, ticket and the login functions never reach a
+    // connection.
     const expected = [
       'connect',
       'connectionEvents',
@@ -54,6 +55,7 @@ describe('permissions', () => {
       'joinRoom',
       'leaveRoom',
       'moderation',
+      'notify',
       'presence',
       'reauth',
       'rooms',
