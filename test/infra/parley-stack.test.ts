@@ -489,6 +489,17 @@ describe('notification routes', () => {
     }
   });
 
+  it('gives notify the fan-out functions’ memory and API Gateway’s full integration window', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const properties = functionProperties(template, 'notify');
+
+    // Assess
+    expect(properties).toMatchObject({ MemorySize: 512, Timeout: 29 });
+  });
+
   it('exports the service route URL and the ARN a backend needs execute-api:Invoke on', () => {
     // Prepare
     const template = defaultTemplate();
