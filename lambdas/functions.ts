@@ -26,7 +26,8 @@ export type FunctionName =
   | 'password'
   | 'refresh'
   | 'ticket'
-  | 'logout';
+  | 'logout'
+  | 'notify';
 
 export interface FunctionDefinition {
   /** Entry file, relative to the repository root; it exports `handler`. */
@@ -95,6 +96,10 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
     entry: 'lambdas/handlers/refresh.ts',
     description: 'POST /refresh: refresh token to a new token',
   },
+  notify: {
+    entry: 'lambdas/handlers/notify.ts',
+    description: 'POST /notify and /service/notify: notifications to a user, a room or everyone',
+  },
 };
 
 /** `$request.body.action` routes. `$connect` alone carries the authorizer. */
@@ -137,7 +142,16 @@ export const httpRoutes: Readonly<Record<string, FunctionName>> = {
   'POST /refresh': 'refresh',
   'POST /ticket': 'ticket',
   'POST /logout': 'logout',
+  'POST /notify': 'notify',
+  'POST /service/notify': 'notify',
 };
+
+/**
+ * HTTP routes that API Gateway authorizes with IAM (SigV4): callers need `execute-api:Invoke` on the
+ * route. Every other HTTP route is public at the gateway, and its function checks what it needs (a
+ * bearer token for `/ticket` and `/notify`).
+ */
+export const iamHttpRoutes: readonly string[] = ['POST /service/notify'];
 
 /** Functions run on a schedule (EventBridge on AWS, a timer in the local stack). */
 export const scheduledFunctions: Readonly<Partial<Record<FunctionName, { readonly everySeconds: number }>>> =

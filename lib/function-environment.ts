@@ -261,6 +261,8 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   // Logging out everywhere closes the user's connections.
   logout: [...credentialEndpoint, ...session],
   ticket: ['tokenIssuer', 'tickets', 'tokenCookie', 'origins'],
+  // The shared wiring (delivery, presence on a 410) and the administrators' token verifier.
+  notify: [...session, 'tokenIssuer'],
 };
 
 /** The environment variables of one function (on top of `NODE_OPTIONS`, which every function gets). */

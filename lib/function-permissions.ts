@@ -244,6 +244,15 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
     connectionMethods: ['POST', 'DELETE'],
     sendsTo: publishes,
   },
+  // Finds the target's connections (Query: the byUser index, each bySweep shard), posts to a user's,
+  // removes the ones found gone and tells their rooms; rooms and everyone go through the fan-out queue.
+  notify: {
+    tableActions: departures,
+    leadingKeys: [...connectionLifecycle, items.sweepShards],
+    manageConnections: true,
+    connectionMethods: ['POST'],
+    sendsTo: publishes,
+  },
 };
 
 /** The resources the map's permissions are granted on. */

@@ -4,15 +4,17 @@ import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  type HttpRoute,
   HttpStage,
   LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, httpRoutes } from '../lambdas/functions.ts';
+import { type FunctionName, httpRoutes, iamHttpRoutes } from '../lambdas/functions.ts';
 
 /**
  * One JSON line per request to `/login`, `/refresh`, `/password`, `/ticket` and `/logout`, built only
@@ -74,6 +76,8 @@ export class ParleyHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** Each catalogue route by its key (`'POST /service/notify'`), e.g. for its `routeArn` or `grantInvoke`. */
+  readonly routes: Readonly<Record<string, HttpRoute>>;
 
   constructor(scope: Construct, id: string, props: ParleyHttpApiProps) {
     super(scope, id);
@@ -111,14 +115,26 @@ export class ParleyHttpApi extends Construct {
       },
     });
 
+    const routes: Record<string, HttpRoute> = {};
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const [routeKey, functionName] of Object.entries(httpRoutes)) {
       const { method, path } = parseRouteKey(routeKey);
-      this.api.addRoutes({
+      // One integration per function, shared by its routes (notify serves two).
+      let integration = integrations.get(functionName);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${functionName}Integration`, props.functions[functionName]);
+        integrations.set(functionName, integration);
+      }
+      const [route] = this.api.addRoutes({
         path,
         methods: [method],
-        integration: new HttpLambdaIntegration(`${functionName}Integration`, props.functions[functionName]),
+        integration,
+        // SigV4 checked by API Gateway; every other route is public at the gateway (its function checks).
+        ...(iamHttpRoutes.includes(routeKey) ? { authorizer: new HttpIamAuthorizer() } : {}),
       });
+      if (route) routes[routeKey] = route;
     }
+    this.routes = routes;
   }
 }
 

@@ -37,6 +37,8 @@ const sizes: Partial<Record<FunctionName, { readonly memorySize: number; readonl
   moderation: { memorySize: 512, timeout: Duration.seconds(29) },
   history: { memorySize: 512, timeout: Duration.seconds(29) },
   connectionEvents: { memorySize: 512, timeout: Duration.seconds(30) },
+  // Fans a notification out to a user, a room or every connection inside the HTTP API's 30 s window.
+  notify: { memorySize: 512, timeout: Duration.seconds(29) },
   // Notifies, closes and announces departures for every due connection; finishes inside its 60 s schedule.
   sweeper: { memorySize: 512, timeout: Duration.seconds(50) },
 };

@@ -337,5 +337,12 @@ export class ParleyStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: accounts.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: accounts.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: data.table.tableName });
+    // What a backend needs to notify through the IAM route: its URL, and the ARN its role needs
+    // `execute-api:Invoke` on.
+    const serviceNotify = http.routes['POST /service/notify'];
+    if (serviceNotify) {
+      new CfnOutput(this, 'ServiceNotifyUrl', { value: `${http.stage.url}service/notify` });
+      new CfnOutput(this, 'ServiceNotifyRouteArn', { value: serviceNotify.routeArn });
+    }
   }
 }

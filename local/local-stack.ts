@@ -22,6 +22,7 @@ import { defaults } from '../lambdas/defaults.ts';
 import {
   type FunctionName,
   httpRoutes,
+  iamHttpRoutes,
   type QueueConsumer,
   type QueueName,
   queueConsumers,
@@ -220,15 +221,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const loadedFunction = (name: FunctionName) => loaded.get(name) as LocalFunction;
 
+    // One instance per function, imported on its first request, whichever of its routes that comes by.
+    const httpFunctions = new Map<FunctionName, Promise<LocalFunction>>();
+    const httpFunction = (name: FunctionName) => {
+      const fn = httpFunctions.get(name) ?? load(name);
+      httpFunctions.set(name, fn);
+      return fn;
+    };
     const httpApi = createHttpApi(
       Object.fromEntries(
         Object.entries(httpRoutes)
           .filter(([routeKey]) => !identityProviderRoutes.has(routeKey))
-          .map(([routeKey, name]) => {
-            let fn: Promise<LocalFunction> | undefined;
-            return [routeKey, () => (fn ??= load(name))];
-          }),
+          .map(([routeKey, name]) => [routeKey, () => httpFunction(name)]),
       ),
+      { iamRoutes: iamHttpRoutes },
     );
 
     started.poller = await startStreamPoller({

@@ -215,4 +215,16 @@ export class DynamoConnectionStore implements ConnectionStore {
       for await (const items of pages) yield items.map(toConnectionRecord);
     }
   }
+
+  async *all(): AsyncIterable<readonly ConnectionRecord[]> {
+    for (let shard = 0; shard < SWEEP_SHARDS; shard++) {
+      const pages = queryPages(this.client, {
+        TableName: this.tableName,
+        IndexName: 'bySweep',
+        KeyConditionExpression: 'sweepPk = :shard',
+        ExpressionAttributeValues: { ':shard': keys.sweepPartition(shard) },
+      });
+      for await (const items of pages) yield items.map(toConnectionRecord);
+    }
+  }
 }

@@ -56,22 +56,23 @@ export async function parseFormBody(request: RequestBody): Promise<Result<FormFi
   }
 }
 
-function bodyBytes(request: RequestBody): Result<Buffer, BodyProblem> {
+/** The body's bytes, base64 decoded when API Gateway encoded it; 'too-large' beyond `maxBytes`. */
+export function bodyBytes(request: RequestBody, maxBytes = maxFormBodyBytes): Result<Buffer, BodyProblem> {
   const body = request.body ?? '';
   const tooLarge = fail({
     kind: 'too-large' as const,
-    message: `body must be at most ${maxFormBodyBytes} bytes`,
+    message: `body must be at most ${maxBytes} bytes`,
   });
   if (!request.isBase64Encoded) {
-    return Buffer.byteLength(body, 'utf8') > maxFormBodyBytes ? tooLarge : ok(Buffer.from(body, 'utf8'));
+    return Buffer.byteLength(body, 'utf8') > maxBytes ? tooLarge : ok(Buffer.from(body, 'utf8'));
   }
   // Checked before decoding so an oversized body costs nothing.
-  if (body.length > Math.ceil(maxFormBodyBytes / 3) * 4) return tooLarge;
+  if (body.length > Math.ceil(maxBytes / 3) * 4) return tooLarge;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 === 1) {
     return fail({ kind: 'malformed', message: 'body is marked base64-encoded but is not valid base64' });
   }
   const bytes = Buffer.from(body, 'base64');
-  return bytes.length > maxFormBodyBytes ? tooLarge : ok(bytes);
+  return bytes.length > maxBytes ? tooLarge : ok(bytes);
 }
 
 interface MediaType {
@@ -100,7 +101,7 @@ function parseParameters(text: string): Map<string, string> {
   return params;
 }
 
-function decodeText(bytes: Uint8Array, what: string): Result<string, BodyProblem> {
+export function decodeText(bytes: Uint8Array, what: string): Result<string, BodyProblem> {
   try {
     return ok(utf8.decode(bytes));
   } catch {

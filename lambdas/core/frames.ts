@@ -11,6 +11,7 @@ import type {
   JoinedFrame,
   LeftFrame,
   MessageFrame,
+  NotificationFrame,
   PongFrame,
   ReauthenticatedFrame,
   ReauthRequiredFrame,
@@ -104,6 +105,27 @@ export function reauthRequiredFrame(tokenExpiresAt: number, graceSeconds: number
     type: 'reauth_required',
     expiresAt: iso(tokenExpiresAt * 1000),
     closesAt: iso((tokenExpiresAt + graceSeconds) * 1000),
+  };
+}
+
+/** A notification as its addressees receive it; `title` and `data` only when the sender gave them. */
+export function notificationFrame(notification: {
+  readonly id: string;
+  readonly from: string;
+  readonly time: number;
+  readonly title?: string;
+  readonly content: string;
+  /** Any JSON value, `null` included; left out when undefined. */
+  readonly data?: unknown;
+}): NotificationFrame {
+  return {
+    type: 'notification',
+    id: notification.id,
+    ...(notification.title !== undefined ? { title: notification.title } : {}),
+    content: notification.content,
+    ...(notification.data !== undefined ? { data: notification.data } : {}),
+    from: notification.from,
+    time: iso(notification.time),
   };
 }
 

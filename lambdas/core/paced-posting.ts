@@ -29,6 +29,11 @@ export interface PostingRules {
   /** First pause after a passing failure; it doubles up to {@link maxBackoffMs}, with jitter. */
   readonly firstBackoffMs: number;
   readonly maxBackoffMs: number;
+  /**
+   * Attempts at one post before its recipient counts as undelivered, however much time is left.
+   * @default 10
+   */
+  readonly maxAttempts?: number;
 }
 
 export interface PostingReport {
@@ -92,6 +97,7 @@ export async function postFrames(
     await forEachConcurrently(slice, rules.concurrency, async (connectionId) => {
       const queue = framesFor(connectionId);
       let backoff = rules.firstBackoffMs;
+      let attempts = 0;
       for (let index = 0; index < queue.length; ) {
         try {
           if ((await deps.gateway.post(connectionId, queue[index] as Uint8Array)) === 'gone') {
@@ -101,6 +107,7 @@ export async function postFrames(
           posted++;
           index++;
           backoff = rules.firstBackoffMs;
+          attempts = 0;
         } catch (error) {
           if (error instanceof PostRejectedError) {
             rejected++;
@@ -109,9 +116,10 @@ export async function postFrames(
             continue;
           }
           const pause = backoff / 2 + Math.random() * (backoff / 2);
-          if (deps.now() + pause >= deadline) {
+          if (++attempts >= (rules.maxAttempts ?? 10) || deps.now() + pause >= deadline) {
             undelivered.push(connectionId);
             deps.logger.warn('post still failing at the deadline', {
+              attempts,
               connectionId,
               throttled: error instanceof ConnectionThrottledError,
               ...describeFailure(error),

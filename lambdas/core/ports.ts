@@ -59,6 +59,8 @@ export interface ConnectionStore {
   ofUser(username: string): AsyncIterable<readonly ConnectionRecord[]>;
   /** Connections whose token expires, or whose 2-hour limit passes, at or before `until` (epoch seconds). */
   due(until: number): AsyncIterable<readonly ConnectionRecord[]>;
+  /** Every stored connection, page by page (each shard of the bySweep index in turn; never a Scan). */
+  all(): AsyncIterable<readonly ConnectionRecord[]>;
 }
 
 /**

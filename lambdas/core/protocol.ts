@@ -55,7 +55,9 @@ export interface ProtocolError {
  */
 export type RequestOutcome = Result<undefined, ProtocolError>;
 
-type Problem = Pick<ProtocolError, 'code' | 'message'>;
+/** What is wrong with one field: the error code and a message naming the bad value. */
+export type FieldProblem = Pick<ProtocolError, 'code' | 'message'>;
+type Problem = FieldProblem;
 /** Checks one present field; returns the value to keep (possibly normalised) or a problem. */
 type FieldCheck = (value: unknown, name: string) => Result<unknown, Problem>;
 interface FieldSpec {
@@ -330,8 +332,23 @@ export function parseClientRequest(value: unknown): Result<ClientRequest, Protoc
   return ok(request as unknown as ClientRequest);
 }
 
+/**
+ * The text rules of the protocol for other ways in that carry the same texts (`POST /notify`), so a text
+ * is valid or not wherever it arrives: message content (1 to {@link MAX_CONTENT_BYTES} bytes of UTF-8, no
+ * control characters but tab, CR and LF), and one-line texts such as titles (trimmed, no control
+ * characters at all).
+ */
+export const checkContent = (value: unknown): Result<string, FieldProblem> =>
+  content(value, 'content') as Result<string, FieldProblem>;
+export const checkOneLineText = (
+  value: unknown,
+  name: string,
+  max: number,
+  allowEmpty: boolean,
+): Result<string, FieldProblem> => line(max, allowEmpty)(value, name) as Result<string, FieldProblem>;
+
 /** Depth-first search for keys that could pollute prototypes in any consumer that merges objects. */
-function findForbiddenKey(value: unknown, depth = 0): string | undefined {
+export function findForbiddenKey(value: unknown, depth = 0): string | undefined {
   if (depth > 32 || typeof value !== 'object' || value === null) return undefined;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) return key;

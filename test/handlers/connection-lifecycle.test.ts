@@ -21,7 +21,7 @@ import { createConnectHandler } from '../../lambdas/handlers/connect.ts';
 import { createConnectionEventsHandler } from '../../lambdas/handlers/connection-events.ts';
 import { createDisconnectHandler } from '../../lambdas/handlers/disconnect.ts';
 import {
-  leftFramesOf,
+  framesOfPublications,
   NOW,
   postsOf,
   publicationsOf,
@@ -171,7 +171,7 @@ describe('$disconnect', () => {
       { pk: 'ROOM#random', sk: 'CONN#conn-a' },
     ]);
     expect(postsOf(management)).toEqual([]);
-    expect(leftFramesOf(publicationsOf(sqs))).toEqual([
+    expect(framesOfPublications(publicationsOf(sqs))).toEqual([
       expect.objectContaining({ type: 'left', room: 'general', username: 'alice' }),
       expect.objectContaining({ type: 'left', room: 'random', username: 'alice' }),
     ]);

@@ -25,7 +25,7 @@ import { createShardDeliveryHandler } from '../../lambdas/handlers/shard-deliver
 import {
   DELIVERY_QUEUE_URL,
   deliveriesOf,
-  leftFramesOf,
+  framesOfPublications,
   NOW,
   PUBLICATION_QUEUE_URL,
   postsOf,
@@ -271,7 +271,7 @@ describe('sequencer', () => {
         ]),
       },
     });
-    expect(leftFramesOf(publicationsOf(sqs))).toEqual([
+    expect(framesOfPublications(publicationsOf(sqs))).toEqual([
       expect.objectContaining({ type: 'left', room: 'general', username: 'bob' }),
     ]);
     expect(framesTo('conn-c')).toEqual([expect.objectContaining({ type: 'message' })]);

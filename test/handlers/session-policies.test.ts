@@ -27,7 +27,7 @@ import { createConnectHandler } from '../../lambdas/handlers/connect.ts';
 import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper.ts';
 import {
-  leftFramesOf,
+  framesOfPublications,
   NOW,
   postsOf,
   publicationsOf,
@@ -444,7 +444,7 @@ describe('per-user connection cap at $connect', () => {
       UpdateExpression: 'DELETE connections :connection',
     });
     expect(postsOf(management)).toEqual([]);
-    expect(leftFramesOf(publicationsOf(sqs))).toEqual([
+    expect(framesOfPublications(publicationsOf(sqs))).toEqual([
       expect.objectContaining({ type: 'left', room: 'general', userId: 'u-alice' }),
     ]);
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {

@@ -70,6 +70,7 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   refresh: credentialEndpoint,
   logout: [...credentialEndpoint, ...session],
   ticket: [...issuer, ...tickets, 'LOGIN_COOKIE', 'ALLOW_MISSING_ORIGIN'],
+  notify: [...session, ...issuer],
 };
 
 const customProps = {

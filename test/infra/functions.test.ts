@@ -45,6 +45,7 @@ describe('permissions', () => {
     history: ['*'],
     logout: ['POST', 'DELETE'],
     moderation: ['*'],
+    notify: ['POST'],
     presence: ['*'],
     reauth: ['*'],
     rooms: ['*'],
@@ -242,6 +243,7 @@ describe('permissions', () => {
     ['sweeper', [...lifecycle, 'SWEEP#*']],
     ['login', ['LOGIN#*']],
     ['logout', lifecycle],
+    ['notify', [...lifecycle, 'SWEEP#*']],
   ])('restricts %s to the items it uses with dynamodb:LeadingKeys', (name, leadingKeys) => {
     // Prepare
     const template = defaultTemplate();

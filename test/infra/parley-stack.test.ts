@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAttributeNames, tableLayout } from '../../lambdas/adapters/table-layout.ts';
 import {
@@ -18,6 +18,7 @@ import {
   functionLogicalId,
   functionNames,
   functionProperties,
+  type Resource,
   resourcesOfType,
   statementsOf,
   synthesize,
@@ -28,13 +29,23 @@ beforeAll(() => {
   defaultTemplate();
 });
 
+/** The routes of the WebSocket API (the HTTP API's routes are another matter: see 'HTTP API'). */
+function webSocketRoutesOf(template: Template): [string, Resource][] {
+  const [webSocketApiId] = Object.keys(
+    template.findResources('AWS::ApiGatewayV2::Api', { Properties: { ProtocolType: 'WEBSOCKET' } }),
+  );
+  return resourcesOfType(template, 'AWS::ApiGatewayV2::Route').filter(
+    ([, route]) => JSON.stringify(route.Properties.ApiId) === JSON.stringify({ Ref: webSocketApiId }),
+  );
+}
+
 describe('WebSocket API', () => {
   it('puts the authorizer on $connect and on no other route', () => {
     // Prepare
     const template = defaultTemplate();
 
     // Act
-    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    const routes = webSocketRoutesOf(template);
     const guarded = routes.filter(([, route]) => route.Properties.AuthorizationType === 'CUSTOM');
 
     // Assess
@@ -513,6 +524,90 @@ describe('HTTP API', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: { AllowOrigins: ['https://chat.example.com'], AllowCredentials: true },
     });
+  });
+});
+
+describe('notification routes', () => {
+  const httpRoutesOf = (template: Template) =>
+    resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties)
+      .filter((route) => String(route.RouteKey).includes(' /'));
+
+  it('authorizes POST /service/notify with IAM, and no other HTTP route at the gateway', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const routes = httpRoutesOf(template);
+    const authorization = Object.fromEntries(
+      routes.map((route) => [route.RouteKey, route.AuthorizationType ?? 'NONE']),
+    );
+
+    // Assess
+    expect(authorization).toEqual({
+      'POST /login': 'NONE',
+      'POST /refresh': 'NONE',
+      'POST /ticket': 'NONE',
+      'POST /logout': 'NONE',
+      'POST /password': 'NONE',
+      // The bearer route is checked by its function (admin group), not by the gateway.
+      'POST /notify': 'NONE',
+      'POST /service/notify': 'AWS_IAM',
+    });
+    for (const route of routes) expect(route.AuthorizerId, String(route.RouteKey)).toBeUndefined();
+    // IAM needs no authorizer resource: the only one is the WebSocket API's, on $connect.
+    expect(resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')).toHaveLength(1);
+  });
+
+  it('serves both notification routes from the notify function', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const notifyFunction = functionLogicalId(template, 'notify');
+    const integrations = Object.fromEntries(resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'));
+
+    // Act
+    const targets = httpRoutesOf(template)
+      .filter((route) => String(route.RouteKey).endsWith('/notify'))
+      .map((route) => JSON.stringify(route.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '');
+
+    // Assess
+    expect(targets).toHaveLength(2);
+    for (const target of targets) {
+      expect(integrations[target]?.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+      expect(JSON.stringify(integrations[target]?.Properties.IntegrationUri)).toContain(notifyFunction);
+    }
+  });
+
+  it('gives notify the fan-out functions’ memory and API Gateway’s full integration window', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const properties = functionProperties(template, 'notify');
+
+    // Assess
+    expect(properties).toMatchObject({ MemorySize: 512, Timeout: 29 });
+  });
+
+  it('exports the service route URL and the ARN a backend needs execute-api:Invoke on', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const [httpApiId] = Object.keys(
+      template.findResources('AWS::ApiGatewayV2::Api', { Properties: { ProtocolType: 'HTTP' } }),
+    );
+
+    // Act
+    const url = JSON.stringify(template.findOutputs('ServiceNotifyUrl').ServiceNotifyUrl?.Value);
+    const arn = JSON.stringify(template.findOutputs('ServiceNotifyRouteArn').ServiceNotifyRouteArn?.Value);
+
+    // Assess
+    expect(url).toMatch(/^\{"Fn::Join":\["",\["https:\/\/",.*"\/service\/notify"\]\]\}$/);
+    expect(url).toContain(`{"Ref":"${httpApiId}"}`);
+    expect(arn).toContain(':execute-api:');
+    expect(arn).toContain(`{"Ref":"${httpApiId}"},"/*/POST/service/notify"`);
   });
 });
 
