@@ -67,7 +67,7 @@ export class Connection {
       if (typeof frame !== 'object' || frame === null || typeof frame.type !== 'string') return;
       if (frame.type === 'welcome' && !this.welcome) {
         this.welcome = frame;
-        this.establishedAt = host.scheduler.now();
+        this.establishedAt = this.lastSentAt = host.scheduler.now();
         host.scheduler.clearTimeout(timer);
         settle();
       }
