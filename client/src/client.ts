@@ -147,6 +147,7 @@ export class ParleyClient {
   /** Server clock minus local clock, from the welcome: expiry times are the server's. */
   #skew = 0;
   #expiresAt = 0;
+  #expiresIso = '';
   #requests = 0;
   #sends = 0;
   readonly #idPrefix: string;
@@ -541,13 +542,18 @@ export class ParleyClient {
     this.#events.emit('welcome', frame);
   }
 
-  /** Schedules the refresh for a token expiring at `expiresAt` (server time). */
+  /**
+   * Schedules the refresh for a token expiring at `expiresAt` (server time): `refreshAheadMs` before,
+   * but never before three quarters of its remaining life, so short-lived tokens do not refresh in a
+   * loop. The same expiry again (a handover's welcome with the same token) keeps the schedule.
+   */
   #expiry(expiresAt: string): void {
     const at = Date.parse(expiresAt) - this.#skew;
-    if (Number.isNaN(at)) return;
+    if (Number.isNaN(at) || expiresAt === this.#expiresIso) return;
+    this.#expiresIso = expiresAt;
     this.#expiresAt = at;
     const remaining = at - this.#o.scheduler.now();
-    const delay = Math.max(0, remaining - this.#o.refreshAheadMs, remaining * 0.75);
+    const delay = Math.max(0, remaining - Math.min(this.#o.refreshAheadMs, remaining / 4));
     this.#arm('refresh', delay, () => void this.#refresh());
   }
 
@@ -686,6 +692,7 @@ export class ParleyClient {
     this.#primary = this.#successor = this.#opening = undefined;
     this.#retiring.clear();
     this.#handingOver = false;
+    this.#expiresIso = '';
     this.#state = 'closed';
     for (const connection of connections) connection?.close();
     const closed = error

@@ -63,6 +63,8 @@ export class FakeParley {
   /** Whether refused handshakes say their status, as Node's `ws` does (browsers do not). */
   statusVisible = false;
   tokenTtlMs = 3_600_000;
+  /** How far the server's clock is ahead of the client's. */
+  clockSkewMs = 0;
   /** How many missed messages a join's catch-up replays before saying `complete: false`. */
   replayLimit = 100;
   readonly #tokens = new Map<string, { username: string; expiresAt: number }>();
@@ -195,8 +197,9 @@ export class FakeParley {
     };
   }
 
+  /** A time of the client's clock as the server writes it. */
   iso(ms: number): string {
-    return new Date(ms).toISOString();
+    return new Date(ms + this.clockSkewMs).toISOString();
   }
 
   /** Replaces the behaviour of `action`; the default is still reachable through `defaultHandle`. */
