@@ -36,7 +36,7 @@ import type {
 import { PROTOCOL_VERSION } from '../../lambdas/core/wire.ts';
 import { backoffDelay } from './backoff.ts';
 import { Connection } from './connection.ts';
-import { Emitter, type EventMap } from './emitter.ts';
+import { Emitter } from './emitter.ts';
 import type { PageEvent } from './environment.ts';
 import {
   AuthenticationError,
@@ -65,7 +65,7 @@ export interface RetryInfo {
   readonly error: ParleyError;
 }
 
-export interface ClientEvents extends EventMap {
+export interface ClientEvents {
   /** The connection state changed; `error` says why for `reconnecting` and for a stop. */
   state: [state: ConnectionState, error?: ParleyError];
   /** A connection was established (also each reconnect and handover). */

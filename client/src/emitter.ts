@@ -3,10 +3,11 @@
  * not break the SDK's state machine: its error is rethrown on its own (a microtask), where the
  * platform reports it as any uncaught error.
  */
-export type EventMap = Record<string, readonly unknown[]>;
+/** Event names and the arguments their listeners get. */
+export type EventMap<E> = { [K in keyof E]: readonly unknown[] };
 export type Listener<A extends readonly unknown[]> = (...args: A) => void;
 
-export class Emitter<E extends EventMap> {
+export class Emitter<E extends EventMap<E>> {
   readonly #listeners = new Map<keyof E, Set<Listener<never>>>();
 
   /** Calls `listener` on every `event` until the returned function is called. */

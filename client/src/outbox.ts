@@ -51,9 +51,9 @@ export class Outbox {
     const sending = { entry };
     this.#sending = sending;
     this.host.request(entry.request).then(
-      (ack) => this.acked(ack),
+      (ack) => this.#settle(entry, ack),
       (error: Error) => {
-        if (this.#sending !== sending) return; // acked meanwhile (a late first ack), suspended, or closed
+        if (this.#sending !== sending) return; // acked meanwhile (a late first ack), or the room closed
         this.#sending = undefined;
         // Lost with a retired connection: again now on the current one; lost with the current one: after the rejoin.
         if (error instanceof ConnectionLostError) return this.pump();
@@ -72,20 +72,20 @@ export class Outbox {
     );
   }
 
-  /** Settles the send an ack is for; a second ack for the same message (a retransmission's) changes nothing. */
+  /** Settles the send an ack frame is for (matched by `clientMsgId`, as a late ack has no pending request). */
   acked(ack: AckFrame): void {
-    const index = this.#queue.findIndex((entry) => entry.request.clientMsgId === ack.clientMsgId);
-    const entry = this.#queue[index];
-    if (!entry) return;
+    const entry = this.#queue.find((queued) => queued.request.clientMsgId === ack.clientMsgId);
+    if (entry) this.#settle(entry, ack);
+  }
+
+  /** A second ack for the same message (a retransmission's) finds it settled and changes nothing. */
+  #settle(entry: Entry, ack: AckFrame): void {
+    const index = this.#queue.indexOf(entry);
+    if (index < 0) return;
     this.#queue.splice(index, 1);
     if (this.#sending?.entry === entry) this.#sending = undefined;
     entry.resolve(ack);
     this.pump();
-  }
-
-  /** The connection was lost: whatever was on the wire goes again after the rejoin. */
-  suspend(): void {
-    this.#sending = undefined;
   }
 
   /** Rejects every queued send. */

@@ -23,7 +23,7 @@ import type {
   ServerFrame,
 } from '../../lambdas/core/wire.ts';
 import type { Connection } from './connection.ts';
-import { Emitter, type EventMap } from './emitter.ts';
+import { Emitter } from './emitter.ts';
 import type { Scheduler } from './environment.ts';
 import { RefusedError, RoomClosedError, type RoomClosedReason } from './errors.ts';
 import { Outbox } from './outbox.ts';
@@ -34,7 +34,7 @@ import { Sequencer } from './sequencer.ts';
 export type RoomState = 'joining' | 'joined' | 'closed';
 
 /** Events of one room. Own actions are not echoed as `joined`/`left`: `join()` and `leave()` settle instead. */
-export interface RoomEvents extends EventMap {
+export interface RoomEvents {
   /** A message, in `seq` order, each exactly once (`replayed: true` when it came from catch-up or history). */
   message: [message: MessageFrame];
   /** Another user joined. */

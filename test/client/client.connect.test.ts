@@ -3,7 +3,7 @@ import {
   AuthenticationError,
   ClosedError,
   ConfigurationError,
-  NetworkError,
+  type NetworkError,
   ParleyClient,
   type RetryInfo,
 } from '../../client/src/index.ts';
@@ -20,7 +20,9 @@ describe('ParleyClient connecting', () => {
     const { client, server, states } = await connected();
 
     // Assess
-    expect(server.calls('/login')).toEqual([{ path: '/login', body: { username: 'alice', password: 'password1' } }]);
+    expect(server.calls('/login')).toEqual([
+      { path: '/login', body: { username: 'alice', password: 'password1' } },
+    ]);
     const [ticketCall] = server.calls('/ticket');
     expect(ticketCall?.authorization).toMatch(/^Bearer token-\d+$/);
     const socket = server.last;
@@ -73,7 +75,10 @@ describe('ParleyClient connecting', () => {
 
     // Assess
     expect(await failure).toBeInstanceOf(AuthenticationError);
-    expect(await failure).toMatchObject({ status: 401, message: expect.stringContaining('Invalid username or password') });
+    expect(await failure).toMatchObject({
+      status: 401,
+      message: expect.stringContaining('Invalid username or password'),
+    });
     expect(states()).toEqual(['connecting', 'closed']);
     expect(events).toContainEqual(['error', expect.any(AuthenticationError)]);
     expect(retries(events)).toEqual([]);
@@ -94,7 +99,13 @@ describe('ParleyClient connecting', () => {
     await connecting;
 
     // Assess: full jitter with random 0.5 is half of 500 ms, then of 1 s
-    expect(retries(events).map(({ attempt, delayMs, error }) => [attempt, delayMs, (error as NetworkError).status])).toEqual([
+    expect(
+      retries(events).map(({ attempt, delayMs, error }) => [
+        attempt,
+        delayMs,
+        (error as NetworkError).status,
+      ]),
+    ).toEqual([
       [1, 250, 503],
       [2, 500, 500],
     ]);
@@ -105,7 +116,11 @@ describe('ParleyClient connecting', () => {
   it('waits out the Retry-After of a 429 from /login (an account lockout) before trying again', async () => {
     // Prepare
     const { client, server, events, scheduler } = createHarness();
-    server.http['/login']?.push({ status: 429, headers: { 'retry-after': '30' }, body: { message: 'Too many attempts' } });
+    server.http['/login']?.push({
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { message: 'Too many attempts' },
+    });
 
     // Act
     const connecting = client.connect();
@@ -116,7 +131,10 @@ describe('ParleyClient connecting', () => {
     await connecting;
 
     // Assess
-    expect(retries(events)[0]).toMatchObject({ delayMs: 30_000, error: { status: 429, retryAfterMs: 30_000 } });
+    expect(retries(events)[0]).toMatchObject({
+      delayMs: 30_000,
+      error: { status: 429, retryAfterMs: 30_000 },
+    });
     expect(callsBeforeTheEnd).toBe(1);
     expect(server.calls('/login')).toHaveLength(2);
   });
@@ -154,7 +172,10 @@ describe('ParleyClient connecting', () => {
     await scheduler.advance(10_000);
 
     // Assess
-    expect(await failure).toMatchObject({ name: 'AuthenticationError', message: 'the handshake refused a fresh token 3 times in a row' });
+    expect(await failure).toMatchObject({
+      name: 'AuthenticationError',
+      message: 'the handshake refused a fresh token 3 times in a row',
+    });
     expect(retries(events)).toHaveLength(2);
     expect(client.state).toBe('closed');
   });
@@ -263,7 +284,9 @@ describe('ParleyClient connecting', () => {
 
     await client.logout();
 
-    expect(server.calls('/logout')).toEqual([{ path: '/logout', body: { refreshToken: expect.stringMatching(/^refresh-/) } }]);
+    expect(server.calls('/logout')).toEqual([
+      { path: '/logout', body: { refreshToken: expect.stringMatching(/^refresh-/) } },
+    ]);
     expect(states().at(-1)).toBe('closed');
     expect(server.last.closedByClient).toBe(1000);
   });
@@ -278,7 +301,10 @@ describe('ParleyClient options', () => {
     [{ httpUrl: undefined }, 'httpUrl is needed to log in with credentials and to fetch tickets'],
     [{ backoff: { minMs: 1_000, maxMs: 10 } }, 'backoff.maxMs must be at least backoff.minMs (1000), got 10'],
     [{ timeoutMs: 0 }, 'timeoutMs must be a number of milliseconds from 1, got 0'],
-    [{ WebSocket: undefined }, "no global WebSocket here: pass one, e.g. WebSocket: (await import('ws')).default"],
+    [
+      { WebSocket: undefined },
+      "no global WebSocket here: pass one, e.g. WebSocket: (await import('ws')).default",
+    ],
   ])('refuses %j at construction, naming the problem', (override, problem) => {
     const options = {
       httpUrl: 'https://api.parley.test',
@@ -300,7 +326,9 @@ describe('ParleyClient options', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(() => new ParleyClient({ wsUrl: 'x', timeoutMs: -1, WebSocket: class {} as never, environment: null })).toThrow(
+    expect(
+      () => new ParleyClient({ wsUrl: 'x', timeoutMs: -1, WebSocket: class {} as never, environment: null }),
+    ).toThrow(
       'invalid ParleyClient options: wsUrl must be a ws:// or wss:// URL, got "x"; give exactly one of credentials or getToken; timeoutMs must be a number of milliseconds from 1, got -1',
     );
   });

@@ -10,7 +10,8 @@ function holdJoinsOfNewSockets(harness: Harness) {
   const held: (() => void)[] = [];
   const first = harness.server.sockets[0];
   harness.server.handle('joinRoom', (request, socket) => {
-    if (socket === first || request.action !== 'joinRoom') return harness.server.defaultHandle(request, socket);
+    if (socket === first || request.action !== 'joinRoom')
+      return harness.server.defaultHandle(request, socket);
     socket.rooms.add(request.room);
     held.push(() => harness.server.defaultHandle(request, socket));
   });
@@ -158,7 +159,10 @@ describe('ParleyClient handover before the 2-hour limit', () => {
 
     // Act
     await scheduler.advance(HANDOVER_MS - 1);
-    const page = harness.client.room('general')?.presence().catch((error: unknown) => error);
+    const page = harness.client
+      .room('general')
+      ?.presence()
+      .catch((error: unknown) => error);
     await scheduler.advance(1);
     const oldAtSwitch = server.sockets[0]?.state;
     await scheduler.advance(10_000);

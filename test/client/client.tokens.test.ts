@@ -134,7 +134,12 @@ describe('ParleyClient token refresh', () => {
     const { room } = await joined(harness);
     server.handle('history', (request, socket) => {
       if (socket.sent('reauth').length === 0) {
-        return socket.push({ type: 'error', code: 'TOKEN_EXPIRED', message: 'expired', requestId: request.requestId });
+        return socket.push({
+          type: 'error',
+          code: 'TOKEN_EXPIRED',
+          message: 'expired',
+          requestId: request.requestId,
+        });
       }
       server.defaultHandle(request, socket);
     });
@@ -145,13 +150,24 @@ describe('ParleyClient token refresh', () => {
 
     // Assess
     await expect(page).resolves.toMatchObject({ type: 'history', room: 'general' });
-    expect(server.last.requests.map((request) => request.action)).toEqual(['joinRoom', 'history', 'reauth', 'history']);
+    expect(server.last.requests.map((request) => request.action)).toEqual([
+      'joinRoom',
+      'history',
+      'reauth',
+      'history',
+    ]);
   });
 
   it('stops when reauth is refused with REAUTH_USER_MISMATCH', async () => {
     const { server, client, events } = await connected();
     server.handle('reauth', (request, socket) =>
-      socket.push({ type: 'error', code: 'REAUTH_USER_MISMATCH', message: 'another user', action: 'reauth', requestId: request.requestId }),
+      socket.push({
+        type: 'error',
+        code: 'REAUTH_USER_MISMATCH',
+        message: 'another user',
+        action: 'reauth',
+        requestId: request.requestId,
+      }),
     );
 
     server.last.push({ type: 'reauth_required', expiresAt: server.iso(0), closesAt: server.iso(0) });
@@ -226,7 +242,13 @@ describe('ParleyClient with getToken', () => {
     let refusals = 0;
     server.handle('reauth', (request, socket) => {
       if (refusals++ === 0) {
-        return socket.push({ type: 'error', code: 'TOKEN_INVALID', message: 'bad', reason: 'JwtInvalidSignatureError', requestId: request.requestId });
+        return socket.push({
+          type: 'error',
+          code: 'TOKEN_INVALID',
+          message: 'bad',
+          reason: 'JwtInvalidSignatureError',
+          requestId: request.requestId,
+        });
       }
       server.defaultHandle(request, socket);
     });

@@ -5,7 +5,9 @@ import { connected, contents, joined } from './support/harness.ts';
 import { settle } from './support/manual-scheduler.ts';
 
 const stored = (harness: Awaited<ReturnType<typeof connected>>, room = 'general') =>
-  [...harness.server.room(room).stored.values()].map((entry) => ('content' in entry ? entry.content : '(deleted)'));
+  [...harness.server.room(room).stored.values()].map((entry) =>
+    'content' in entry ? entry.content : '(deleted)',
+  );
 
 describe('Room.send', () => {
   it('resolves only with the server’s ack, and each message carries its own clientMsgId', async () => {
@@ -31,7 +33,13 @@ describe('Room.send', () => {
 
     // Assess
     expect(settledBeforeAck).toBe(false);
-    await expect(first).resolves.toMatchObject({ type: 'ack', room: 'general', id: 'msg-general-1', seq: 1, epoch: 'epoch1' });
+    await expect(first).resolves.toMatchObject({
+      type: 'ack',
+      room: 'general',
+      id: 'msg-general-1',
+      seq: 1,
+      epoch: 'epoch1',
+    });
     await expect(second).resolves.toMatchObject({ seq: 2 });
     const ids = server.last.sent('sendMessage').map((request) => request.clientMsgId);
     expect(ids).toHaveLength(2);
@@ -48,7 +56,13 @@ describe('Room.send', () => {
     server.handle('sendMessage', (request, socket) => {
       if (!refused) {
         refused = true;
-        return socket.push({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', retryAfter: 700, requestId: request.requestId });
+        return socket.push({
+          type: 'error',
+          code: 'RATE_LIMITED',
+          message: 'slow down',
+          retryAfter: 700,
+          requestId: request.requestId,
+        });
       }
       server.defaultHandle(request, socket);
     });
@@ -73,7 +87,13 @@ describe('Room.send', () => {
     const { server, scheduler } = harness;
     const { room } = await joined(harness);
     server.handle('sendMessage', (request, socket) =>
-      socket.push({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', retryAfter: 500, requestId: request.requestId }),
+      socket.push({
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: 'slow down',
+        retryAfter: 500,
+        requestId: request.requestId,
+      }),
     );
 
     // Act
@@ -101,7 +121,14 @@ describe('Room.send', () => {
     server.handle('sendMessage', (request, socket) => {
       if (request.action === 'sendMessage' && request.room === 'busy' && !refused) {
         refused = true;
-        return socket.push({ type: 'error', code: 'ROOM_BUSY', message: 'busy', retryAfter: 2_000, room: 'busy', requestId: request.requestId });
+        return socket.push({
+          type: 'error',
+          code: 'ROOM_BUSY',
+          message: 'busy',
+          retryAfter: 2_000,
+          room: 'busy',
+          requestId: request.requestId,
+        });
       }
       server.defaultHandle(request, socket);
     });
@@ -136,7 +163,11 @@ describe('Room.send', () => {
     // Assess
     expect(pending).toBe(2);
     expect(await Promise.all(sends)).toMatchObject([{ seq: 1 }, { seq: 2 }]);
-    expect(server.last.requests.map((request) => request.action)).toEqual(['joinRoom', 'sendMessage', 'sendMessage']);
+    expect(server.last.requests.map((request) => request.action)).toEqual([
+      'joinRoom',
+      'sendMessage',
+      'sendMessage',
+    ]);
     expect(stored(harness)).toEqual(['offline 1', 'offline 2']);
     expect(contents(messages)).toEqual(['offline 1', 'offline 2']);
     expect(room.pendingSends).toBe(0);
@@ -200,7 +231,12 @@ describe('Room.send', () => {
     const { room } = await joined(harness);
     server.handle('sendMessage', (request, socket) => {
       if (request.action === 'sendMessage' && request.content === 'forbidden') {
-        return socket.push({ type: 'error', code: 'FORBIDDEN', message: 'announcement room', requestId: request.requestId });
+        return socket.push({
+          type: 'error',
+          code: 'FORBIDDEN',
+          message: 'announcement room',
+          requestId: request.requestId,
+        });
       }
       server.defaultHandle(request, socket);
     });
@@ -235,7 +271,9 @@ describe('Room.send', () => {
     const { server } = harness;
     const { room } = await joined(harness);
     server.handle('sendMessage', () => undefined);
-    const sends = [room.send('one'), room.send('two')].map((sending) => sending.catch((error: unknown) => error));
+    const sends = [room.send('one'), room.send('two')].map((sending) =>
+      sending.catch((error: unknown) => error),
+    );
     const closed: unknown[] = [];
     room.on('closed', (info) => closed.push(info));
     await settle();

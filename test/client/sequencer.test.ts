@@ -48,7 +48,13 @@ function setup(options: { stored?: HistoryEntry[]; page?: (after: number) => Pro
         pages.push(after);
         const messages = stored.filter((entry) => entry.seq > after).slice(0, 100);
         const last = stored.at(-1)?.seq ?? 0;
-        return { type: 'history', room: 'general', epoch: 'e1', messages, hasMore: (messages.at(-1)?.seq ?? last) < last };
+        return {
+          type: 'history',
+          room: 'general',
+          epoch: 'e1',
+          messages,
+          hasMore: (messages.at(-1)?.seq ?? last) < last,
+        };
       }),
   });
   const seqs = () => delivered.map((m) => m.seq);
@@ -97,7 +103,13 @@ describe('Sequencer', () => {
     expect(before).toEqual([]);
     expect(pages).toEqual([0]);
     expect(seqs()).toEqual([1, 2, 3]);
-    expect(delivered[0]).toMatchObject({ type: 'message', room: 'general', epoch: 'e1', replayed: true, content: 'm1' });
+    expect(delivered[0]).toMatchObject({
+      type: 'message',
+      room: 'general',
+      epoch: 'e1',
+      replayed: true,
+      content: 'm1',
+    });
     expect(delivered[2]?.replayed).toBeUndefined(); // the live copy that was held
   });
 
@@ -114,7 +126,12 @@ describe('Sequencer', () => {
 
   it('passes over tombstones (deleted or lost numbers) without delivering them', async () => {
     const { sequencer, seqs, scheduler, gaps } = setup({
-      stored: [storedMessage(1), { seq: 2, deleted: true, by: 'carol' }, { seq: 3, deleted: true }, storedMessage(4)],
+      stored: [
+        storedMessage(1),
+        { seq: 2, deleted: true, by: 'carol' },
+        { seq: 3, deleted: true },
+        storedMessage(4),
+      ],
     });
     sequencer.joined(joinedAt(0), true);
 
@@ -174,7 +191,13 @@ describe('Sequencer', () => {
     const { sequencer, seqs, scheduler } = setup({
       page: async () => {
         if (++calls === 1) throw new TimeoutError('no reply');
-        return { type: 'history', room: 'general', epoch: 'e1', messages: [storedMessage(1)], hasMore: false };
+        return {
+          type: 'history',
+          room: 'general',
+          epoch: 'e1',
+          messages: [storedMessage(1)],
+          hasMore: false,
+        };
       },
     });
     sequencer.joined(joinedAt(0), true);
@@ -254,10 +277,14 @@ describe('Sequencer', () => {
           }),
         ),
         async ({ n, copies, order, pauses }) => {
-          const { sequencer, seqs, gaps, scheduler } = setup({ stored: Array.from({ length: n }, (_, i) => storedMessage(i + 1)) });
+          const { sequencer, seqs, gaps, scheduler } = setup({
+            stored: Array.from({ length: n }, (_, i) => storedMessage(i + 1)),
+          });
           sequencer.joined(joinedAt(0), true);
           const arrivals = copies.flatMap((count, i) => Array.from({ length: count }, () => i + 1));
-          const shuffled = arrivals.map((seq, i) => ({ seq, key: order[i] ?? 0 })).sort((a, b) => a.key - b.key);
+          const shuffled = arrivals
+            .map((seq, i) => ({ seq, key: order[i] ?? 0 }))
+            .sort((a, b) => a.key - b.key);
           for (const [i, { seq }] of shuffled.entries()) {
             sequencer.accept(message(seq));
             await scheduler.advance(pauses[i] ?? 0);

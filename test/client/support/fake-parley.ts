@@ -8,6 +8,8 @@
  * `clientMsgId`, catch-up with `since`, history pages); `handle(action, fn)` replaces the behaviour
  * of one action so a test can script refusals, delays and out-of-order deliveries.
  */
+
+import type { FetchLike, PageEnvironment, PageEvent, WebSocketLike } from '../../../client/src/index.ts';
 import { parseClientFrame } from '../../../lambdas/core/protocol.ts';
 import type {
   ClientAction,
@@ -17,7 +19,6 @@ import type {
   ServerFrame,
   StoredMessage,
 } from '../../../lambdas/core/wire.ts';
-import type { FetchLike, PageEnvironment, PageEvent, WebSocketLike } from '../../../client/src/index.ts';
 import type { ManualScheduler } from './manual-scheduler.ts';
 
 export interface HttpCall {
@@ -58,7 +59,12 @@ export class FakeParley {
   readonly violations: string[] = [];
   readonly rooms = new Map<string, FakeRoom>();
   /** Scripted answers per path, used before the default behaviour. */
-  readonly http: Record<string, HttpAnswer[]> = { '/login': [], '/refresh': [], '/ticket': [], '/logout': [] };
+  readonly http: Record<string, HttpAnswer[]> = {
+    '/login': [],
+    '/refresh': [],
+    '/ticket': [],
+    '/logout': [],
+  };
   readonly handshakes: Handshake[] = [];
   /** Whether refused handshakes say their status, as Node's `ws` does (browsers do not). */
   statusVisible = false;
@@ -103,7 +109,9 @@ export class FakeParley {
       }
       case '/refresh': {
         const username = this.#refreshTokens.get(String(body.refreshToken));
-        return username ? { status: 200, body: this.issueToken(username) } : { status: 401, body: { message: 'Invalid refresh token' } };
+        return username
+          ? { status: 200, body: this.issueToken(username) }
+          : { status: 401, body: { message: 'Invalid refresh token' } };
       }
       case '/logout':
         this.#refreshTokens.delete(String(body.refreshToken));
@@ -143,7 +151,10 @@ export class FakeParley {
   // ─── WebSocket ───────────────────────────────────────────────────────────────────────────────────
 
   /** The WebSocket constructor to give the SDK. */
-  get WebSocket(): new (url: string, protocols?: string | string[]) => WebSocketLike {
+  get WebSocket(): new (
+    url: string,
+    protocols?: string | string[],
+  ) => WebSocketLike {
     const server = this;
     return class extends FakeSocket {
       constructor(url: string, protocols?: string | string[]) {
@@ -170,10 +181,15 @@ export class FakeParley {
     const handshake = this.handshakes.shift() ?? 'accept';
     const url = new URL(socket.url);
     const ticket = url.searchParams.get('ticket');
-    const token = ticket ? this.#tickets.get(ticket) : Array.isArray(socket.protocols) ? socket.protocols[1] : undefined;
+    const token = ticket
+      ? this.#tickets.get(ticket)
+      : Array.isArray(socket.protocols)
+        ? socket.protocols[1]
+        : undefined;
     if (ticket) this.#tickets.delete(ticket);
     if (url.searchParams.has('token')) this.violations.push('a token was put in the WebSocket URL');
-    const refused = typeof handshake === 'object' ? handshake.refuse : token && this.tokenValid(token) ? undefined : 401;
+    const refused =
+      typeof handshake === 'object' ? handshake.refuse : token && this.tokenValid(token) ? undefined : 401;
     queueMicrotask(() => {
       if (refused !== undefined) return socket.refuse(refused);
       socket.token = token as string;
@@ -249,7 +265,13 @@ export class FakeParley {
   }
 
   messageFrame(roomName: string, stored: StoredMessage, replayed = false): MessageFrame {
-    return { type: 'message', room: roomName, epoch: this.room(roomName).epoch, ...stored, ...(replayed ? { replayed } : {}) };
+    return {
+      type: 'message',
+      room: roomName,
+      epoch: this.room(roomName).epoch,
+      ...stored,
+      ...(replayed ? { replayed } : {}),
+    };
   }
 
   members(roomName: string): FakeSocket[] {
@@ -266,7 +288,13 @@ export class FakeParley {
       case 'reauth': {
         const known = request.token ? this.#tokens.get(request.token) : undefined;
         if (!known || known.expiresAt <= this.scheduler.now()) {
-          return socket.push({ type: 'error', code: 'TOKEN_INVALID', message: 'the token failed verification', action: 'reauth', requestId });
+          return socket.push({
+            type: 'error',
+            code: 'TOKEN_INVALID',
+            message: 'the token failed verification',
+            action: 'reauth',
+            requestId,
+          });
         }
         socket.token = request.token as string;
         return socket.push({ type: 'reauthenticated', expiresAt: this.iso(known.expiresAt), requestId });
@@ -275,7 +303,8 @@ export class FakeParley {
         const room = this.room(request.room);
         const { userId, username } = this.welcomeFor(socket) as { userId: string; username: string };
         for (const other of this.members(request.room)) {
-          if (other.username !== username) other.push({ type: 'joined', room: request.room, userId, username, time: now });
+          if (other.username !== username)
+            other.push({ type: 'joined', room: request.room, userId, username, time: now });
         }
         socket.rooms.add(request.room);
         const replay: StoredMessage[] = [];
@@ -284,12 +313,19 @@ export class FakeParley {
           const sameEpoch = request.epoch === room.epoch;
           const from = sameEpoch ? request.since + 1 : 1;
           recovered = sameEpoch && from >= room.oldest;
-          for (let seq = Math.max(from, room.oldest); seq <= room.seq && replay.length < this.replayLimit; seq++) {
+          for (
+            let seq = Math.max(from, room.oldest);
+            seq <= room.seq && replay.length < this.replayLimit;
+            seq++
+          ) {
             const entry = room.stored.get(seq);
             if (entry && !('deleted' in entry)) replay.push(entry);
           }
         }
-        const missed = request.since === undefined ? 0 : room.seq - Math.max(request.epoch === room.epoch ? request.since : 0, room.oldest - 1);
+        const missed =
+          request.since === undefined
+            ? 0
+            : room.seq - Math.max(request.epoch === room.epoch ? request.since : 0, room.oldest - 1);
         socket.push({
           type: 'joined',
           room: request.room,
@@ -314,13 +350,30 @@ export class FakeParley {
       }
       case 'leaveRoom':
         socket.rooms.delete(request.room);
-        return socket.push({ type: 'left', room: request.room, userId: 'sub-alice', username: socket.username, time: now, self: true, requestId });
+        return socket.push({
+          type: 'left',
+          room: request.room,
+          userId: 'sub-alice',
+          username: socket.username,
+          time: now,
+          self: true,
+          requestId,
+        });
       case 'sendMessage': {
         if (!socket.rooms.has(request.room)) {
-          return socket.push({ type: 'error', code: 'NOT_A_MEMBER', message: 'not a member', action: 'sendMessage', room: request.room, requestId });
+          return socket.push({
+            type: 'error',
+            code: 'NOT_A_MEMBER',
+            message: 'not a member',
+            action: 'sendMessage',
+            room: request.room,
+            requestId,
+          });
         }
         const room = this.room(request.room);
-        const seen = request.clientMsgId ? room.byClientMsgId.get(`${socket.username}/${request.clientMsgId}`) : undefined;
+        const seen = request.clientMsgId
+          ? room.byClientMsgId.get(`${socket.username}/${request.clientMsgId}`)
+          : undefined;
         const stored = seen ?? this.post(request.room, request.content, socket.username, request.clientMsgId);
         return socket.push({
           type: 'ack',
@@ -343,7 +396,14 @@ export class FakeParley {
           messages.push(room.stored.get(seq) ?? { seq, deleted: true });
         }
         const last = messages.at(-1)?.seq ?? after;
-        return socket.push({ type: 'history', room: request.room, epoch: room.epoch, messages, hasMore: last < before - 1, requestId });
+        return socket.push({
+          type: 'history',
+          room: request.room,
+          epoch: room.epoch,
+          messages,
+          hasMore: last < before - 1,
+          requestId,
+        });
       }
       default:
         return socket.push({ type: 'done', action: request.action, requestId });
@@ -389,7 +449,9 @@ export class FakeSocket implements WebSocketLike {
 
   /** Requests of `action` this socket received. */
   sent<A extends ClientAction>(action: A): Extract<ClientRequest, { action: A }>[] {
-    return this.requests.filter((request): request is Extract<ClientRequest, { action: A }> => request.action === action);
+    return this.requests.filter(
+      (request): request is Extract<ClientRequest, { action: A }> => request.action === action,
+    );
   }
 
   // Server side
