@@ -60,17 +60,20 @@ export function browserEnvironment(): PageEnvironment | undefined {
 }
 
 /**
- * The part of the WebSocket API the SDK uses; the browser's `WebSocket` and Node's `ws` both have it.
- * Handlers are declared as methods so that both implementations' event types are accepted.
+ * A handler type whose parameter is checked both ways (method-style), so that the browser's handlers
+ * and `ws`'s, each typed with their own event classes, are both accepted.
  */
+type Handler<E> = { bivariant(event: E): void }['bivariant'];
+
+/** The part of the WebSocket API the SDK uses; the browser's `WebSocket` and Node's `ws` both have it. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen(event: unknown): void;
-  onmessage(event: { readonly data: unknown }): void;
-  onclose(event: { readonly code: number; readonly reason?: string }): void;
-  onerror(event: unknown): void;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ readonly data: unknown }> | null;
+  onclose: Handler<{ readonly code: number; readonly reason?: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;

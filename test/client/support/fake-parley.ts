@@ -431,10 +431,10 @@ export class FakeSocket implements WebSocketLike {
     server.connected(this);
   }
 
-  onopen(_event: unknown): void {}
-  onmessage(_event: { readonly data: unknown }): void {}
-  onclose(_event: { readonly code: number; readonly reason?: string }): void {}
-  onerror(_event: unknown): void {}
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { readonly data: unknown }) => void) | null = null;
+  onclose: ((event: { readonly code: number; readonly reason?: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
 
   send(data: string): void {
     if (this.state !== 'open') throw new Error('send on a socket that is not open');
@@ -459,17 +459,17 @@ export class FakeSocket implements WebSocketLike {
   accept(): void {
     this.state = 'open';
     this.readyState = 1;
-    this.onopen({});
+    this.onopen?.({});
   }
 
   refuse(status: number): void {
-    this.onerror(this.server.statusVisible ? { message: `Unexpected server response: ${status}` } : {});
+    this.onerror?.(this.server.statusVisible ? { message: `Unexpected server response: ${status}` } : {});
     this.#closed(1006);
   }
 
   push(frame: ServerFrame): void {
     const data = JSON.stringify(frame);
-    queueMicrotask(() => this.state === 'open' && this.onmessage({ data }));
+    queueMicrotask(() => this.state === 'open' && this.onmessage?.({ data }));
   }
 
   /** The server (or the network) closes the connection. */
@@ -482,7 +482,7 @@ export class FakeSocket implements WebSocketLike {
     this.state = 'closed';
     this.readyState = 3;
     this.rooms.clear();
-    this.onclose({ code, reason: '' });
+    this.onclose?.({ code, reason: '' });
   }
 }
 
