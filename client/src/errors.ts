@@ -6,15 +6,18 @@ import type { ErrorCode } from '../../lambdas/core/error-codes.ts';
 import type { ProtocolError } from '../../lambdas/core/protocol.ts';
 import type { ClosingFrame } from '../../lambdas/core/wire.ts';
 
+/**
+ * The base of every SDK error. Each class names itself with a literal rather than `new.target.name`,
+ * because minifiers rename classes: `error.name` must survive the application's bundler.
+ */
 export class ParleyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+  override name = 'ParleyError';
 }
 
 /** The options given to `new ParleyClient` are unusable; the message lists every problem. */
-export class ConfigurationError extends ParleyError {}
+export class ConfigurationError extends ParleyError {
+  override name = 'ConfigurationError';
+}
 
 /**
  * The credentials or the token were refused: `/login` or `/refresh` answered 400, 401 or 403, the
@@ -23,6 +26,7 @@ export class ConfigurationError extends ParleyError {}
  * throws is treated as temporary and retried.
  */
 export class AuthenticationError extends ParleyError {
+  override name = 'AuthenticationError';
   constructor(
     message: string,
     /** The HTTP status, when one was seen. */
@@ -37,6 +41,7 @@ export class AuthenticationError extends ParleyError {
  * that failed. The client retries these by itself and reports each in a `retry` event.
  */
 export class NetworkError extends ParleyError {
+  override name = 'NetworkError';
   constructor(
     message: string,
     /** The HTTP status of the answer (handshake statuses only where the platform shows them: Node). */
@@ -51,6 +56,7 @@ export class NetworkError extends ParleyError {
 
 /** The server refused a request with an `error` frame, or the SDK refused it first by the same rules. */
 export class RefusedError extends ParleyError {
+  override name = 'RefusedError';
   readonly code: ErrorCode;
   constructor(
     /** The error frame, or the protocol error of the server's own parser for requests refused locally. */
@@ -62,16 +68,23 @@ export class RefusedError extends ParleyError {
 }
 
 /** No reply came within `timeoutMs`. The request may or may not have taken effect. */
-export class TimeoutError extends ParleyError {}
+export class TimeoutError extends ParleyError {
+  override name = 'TimeoutError';
+}
 
 /** The connection the request travelled on closed before the reply. It may or may not have taken effect. */
-export class ConnectionLostError extends ParleyError {}
+export class ConnectionLostError extends ParleyError {
+  override name = 'ConnectionLostError';
+}
 
 /** The client was closed (by `close()`, or it stopped on a terminal error, which is the `cause`). */
-export class ClosedError extends ParleyError {}
+export class ClosedError extends ParleyError {
+  override name = 'ClosedError';
+}
 
 /** The server closed the connection with `closing { reconnect: false }`. Terminal. */
 export class ServerClosedError extends ParleyError {
+  override name = 'ServerClosedError';
   readonly code: ErrorCode;
   constructor(readonly frame: ClosingFrame) {
     super(`${frame.code}: ${frame.reason}`);
@@ -84,6 +97,7 @@ export type RoomClosedReason = 'left' | 'kicked' | 'deleted' | 'refused' | 'clos
 
 /** The room was closed before a queued send or pending request could go out. */
 export class RoomClosedError extends ParleyError {
+  override name = 'RoomClosedError';
   constructor(
     readonly room: string,
     readonly reason: RoomClosedReason,
