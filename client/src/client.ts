@@ -133,6 +133,8 @@ export class ParleyClient {
   /** The connection being opened (at most one at a time). */
   #opening?: Connection;
   #handingOver = false;
+  /** A reconnect attempt is under way (from the token request to the welcome). */
+  #attempting = false;
   /** The pending `connect()`. */
   #started?: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
   #unwatch?: () => void;
@@ -232,17 +234,21 @@ export class ParleyClient {
    */
   connect(): Promise<void> {
     if (this.#state === 'connected') return Promise.resolve();
-    if (this.#started) return this.#started.promise;
-    let settle!: { resolve: () => void; reject: (error: Error) => void };
-    const promise = new Promise<void>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    this.#started = { promise, ...settle };
-    this.#attempt = this.#authRefusals = 0;
-    this.#unwatch = this.#o.environment?.watch((event) => this.#page(event));
-    this.#setState('connecting');
-    void this.#attemptConnection();
-    return promise;
+    if (!this.#started) {
+      let settle!: { resolve: () => void; reject: (error: Error) => void };
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      this.#started = { promise, ...settle };
+    }
+    // While reconnecting, the promise simply waits for the connection the client is already making.
+    if (this.#state === 'closed') {
+      this.#attempt = this.#authRefusals = 0;
+      this.#unwatch = this.#o.environment?.watch((event) => this.#page(event));
+      this.#setState('connecting');
+      void this.#attemptConnection();
+    }
+    return this.#started.promise;
   }
 
   /** Closes every connection; pending requests and queued sends reject with `ClosedError`. */
@@ -313,16 +319,23 @@ export class ParleyClient {
   // ─── Connections ─────────────────────────────────────────────────────────────────────────────────
 
   async #attemptConnection(): Promise<void> {
+    if (this.#attempting || this.#handingOver || this.#primary || this.#state === 'closed') return;
     this.#clear('retry');
-    if (this.#opening || this.#handingOver || this.#primary || this.#state === 'closed') return;
-    // Offline: wait for the `online` event rather than spend attempts.
-    if (this.#o.environment && !this.#o.environment.online()) return;
+    // Offline: look again later (or at the `online` event) rather than spend attempts.
+    if (this.#o.environment && !this.#o.environment.online()) {
+      this.#arm('retry', this.#o.backoff.maxMs, () => void this.#attemptConnection());
+      return;
+    }
+    this.#attempting = true;
     let connection: Connection;
     try {
       connection = await this.#open();
     } catch (error) {
-      return this.#failed(error);
+      this.#attempting = false;
+      this.#failed(error);
+      return;
     }
+    this.#attempting = false;
     this.#adopt(connection);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RefusedError, type RoomEvents, ServerClosedError } from '../../client/src/index.ts';
-import { connected, contents, joined } from './support/harness.ts';
+import { connected, contents, createHarness, joined } from './support/harness.ts';
 import { settle } from './support/manual-scheduler.ts';
 
 /** Records a room event. */
@@ -344,6 +344,56 @@ describe('ParleyClient liveness', () => {
 
     // Assess
     expect(socketsWhileOffline).toBe(1);
+    expect(server.sockets).toHaveLength(2);
+    expect(harness.client.state).toBe('connected');
+  });
+
+  it('makes one attempt at a time, whatever page events arrive while it is under way', async () => {
+    // Prepare: the login takes a while
+    const harness = createHarness();
+    const { client, server, page, scheduler } = harness;
+    server.http['/login']?.push({ status: 503 });
+
+    // Act
+    const connecting = client.connect();
+    await settle();
+    page.emit('online');
+    page.emit('visible');
+    page.emit('online');
+    await scheduler.advance(250);
+    await connecting;
+
+    // Assess
+    expect(server.calls('/login')).toHaveLength(2);
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('lets connect() while reconnecting wait for the connection already being made', async () => {
+    const harness = await connected();
+    const { client, server, scheduler, page } = harness;
+    server.last.drop();
+    await settle();
+
+    const again = client.connect();
+    await scheduler.advance(250);
+    await again;
+
+    expect(server.sockets).toHaveLength(2);
+    expect(page.watchers).toBe(1);
+  });
+
+  it('looks again every maxMs while offline, in case the online event never comes', async () => {
+    const harness = await connected();
+    const { server, page, scheduler } = harness;
+    page.isOnline = false;
+    server.last.drop();
+    await scheduler.advance(250);
+    const whileOffline = server.sockets.length;
+
+    page.isOnline = true; // no event
+    await scheduler.advance(20_000);
+
+    expect(whileOffline).toBe(1);
     expect(server.sockets).toHaveLength(2);
     expect(harness.client.state).toBe('connected');
   });
