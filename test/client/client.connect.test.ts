@@ -243,6 +243,32 @@ describe('ParleyClient connecting', () => {
     expect(client.state).toBe('connected');
   });
 
+  it('takes its backoff window from the options', async () => {
+    const { client, server, events, scheduler } = createHarness({
+      backoff: { minMs: 100, maxMs: 300 },
+      random: () => 0.999,
+    });
+    for (let i = 0; i < 4; i++) server.http['/login']?.push({ status: 503 });
+
+    const connecting = client.connect();
+    await scheduler.advance(5_000);
+    await connecting;
+
+    expect(retries(events).map(({ delayMs }) => delayMs)).toEqual([99, 199, 299, 299]);
+  });
+
+  it.each([429, 500, 502])('retries a %i handshake refusal with backoff', async (status) => {
+    const { client, server, scheduler } = createHarness();
+    server.statusVisible = true;
+    server.handshakes.push({ refuse: status });
+
+    const connecting = client.connect();
+    await scheduler.advance(250);
+    await connecting;
+
+    expect(server.sockets).toHaveLength(2);
+  });
+
   it('does not spend attempts while the device is offline, and connects when it comes back online', async () => {
     // Prepare
     const { client, server, page } = createHarness();

@@ -177,6 +177,9 @@ describe('ParleyClient reconnecting', () => {
     harness.server.last.drop();
     await harness.scheduler.advance(250);
 
+    expect(harness.server.sockets[0]?.sent('leaveRoom').map(({ requestId: _, ...leave }) => leave)).toEqual([
+      { action: 'leaveRoom', room: 'general' },
+    ]);
     expect(harness.server.last.sent('joinRoom').map((join) => join.room)).toEqual(['random']);
     expect(harness.client.room('general')).toBeUndefined();
     expect(room.state).toBe('closed');
