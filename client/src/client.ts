@@ -215,10 +215,12 @@ export class ParleyClient {
     };
   }
 
+  /** The connection state; changes are announced by the `state` event. */
   get state(): ConnectionState {
     return this.#state;
   }
 
+  /** Calls `listener` on every `event` until the returned function is called. */
   on<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -290,6 +292,7 @@ export class ParleyClient {
     return this.#rooms.get(name);
   }
 
+  /** Every room joined and not closed. */
   get rooms(): Room[] {
     return [...this.#rooms.values()];
   }

@@ -144,6 +144,7 @@ export class Room {
     return this.#outbox.size;
   }
 
+  /** Calls `listener` on every `event` until the returned function is called. */
   on<K extends keyof RoomEvents>(event: K, listener: (...args: RoomEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -193,14 +194,17 @@ export class Room {
     return this.host.request({ action: 'deleteRoom', room: this.name });
   }
 
+  /** Invites a user to this (private) room; they get `invited`. Resolves with `done`. */
   invite(username: string) {
     return this.host.request({ action: 'invite', room: this.name, username });
   }
 
+  /** Withdraws an invitation; a user already in through it is removed (`kicked`). */
   uninvite(username: string) {
     return this.host.request({ action: 'uninvite', room: this.name, username });
   }
 
+  /** Removes a user from the room (they may rejoin unless banned). */
   kick(username: string, reason?: string) {
     return this.host.request({ action: 'kick', room: this.name, username, ...(reason ? { reason } : {}) });
   }
@@ -210,14 +214,17 @@ export class Room {
     return this.host.request({ action: 'ban', room: this.name, username, ...options });
   }
 
+  /** Lifts a ban. */
   unban(username: string) {
     return this.host.request({ action: 'unban', room: this.name, username });
   }
 
+  /** Makes a user a moderator of this room, or a member again (owner, admins). */
   setRole(username: string, role: 'moderator' | 'member') {
     return this.host.request({ action: 'setRole', room: this.name, username, role });
   }
 
+  /** Deletes message `seq` (its sender, moderators); history keeps a tombstone. */
   deleteMessage(seq: number): Promise<MessageDeletedFrame> {
     return this.host.request({ action: 'deleteMessage', room: this.name, seq });
   }

@@ -113,6 +113,22 @@ describe('the client SDK on the local stack', () => {
     expect(states).toEqual(['connecting', 'closed']);
   });
 
+  it('stops after the real authorizer refuses the token three times, which Node lets it see', async () => {
+    const client = clientFor('alice', 'unused', {
+      credentials: undefined,
+      httpUrl: undefined,
+      getToken: async () => 'not-a-jwt',
+      backoff: { minMs: 50, maxMs: 200 },
+    });
+    const retries: string[] = [];
+    client.on('retry', ({ error }) => retries.push(error.message));
+
+    const failure = await client.connect().catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(AuthenticationError);
+    expect(retries).toEqual(['the handshake was refused with 401', 'the handshake was refused with 401']);
+  });
+
   // The server does not yet answer joinRoom with `joined { self, requestId, epoch, seq }` nor sendMessage
   // with `ack` (per-room numbering is issue 9); unskip these when it does.
   it.skip('joins a room, sends, and both users receive the message in order', async () => {
