@@ -25,7 +25,7 @@ import type {
 import type { Connection } from './connection.ts';
 import { Emitter } from './emitter.ts';
 import type { Scheduler } from './environment.ts';
-import { RefusedError, RoomClosedError, type RoomClosedReason } from './errors.ts';
+import { RefusedError, RoomClosedError, type RoomClosedReason, TimeoutError } from './errors.ts';
 import { Outbox } from './outbox.ts';
 import type { ReplyTo, RequestOf } from './replies.ts';
 import { Sequencer } from './sequencer.ts';
@@ -99,6 +99,8 @@ export class Room {
   #joiningOn?: Connection;
   #handover = false;
   #joinedOnce = false;
+  /** Closed by `leave()`. */
+  #left = false;
   #settle!: (error?: Error) => void;
 
   /** @internal Created by `ParleyClient.join`. */
@@ -235,12 +237,20 @@ export class Room {
    */
   async leave(): Promise<void> {
     if (this.#state === 'closed') return;
-    const connection = this.#joinedOn ?? this.#joiningOn;
+    // Mid-handover the room can be joined on two connections: leave on both, or a ghost stays behind.
+    const connections = new Set([this.#joinedOn, this.#joiningOn].filter((connection) => connection?.open));
+    this.#left = true;
     this.close('left');
-    if (!connection?.open) return;
-    await this.host.request({ action: 'leaveRoom', room: this.name }, connection).catch((error: Error) => {
-      if (error instanceof RefusedError && !ignoredOnLeave.has(error.code)) throw error;
-    });
+    await Promise.all([...connections].map((connection) => this.#leaveOn(connection as Connection)));
+  }
+
+  #leaveOn(connection: Connection): Promise<void> {
+    return this.host.request({ action: 'leaveRoom', room: this.name }, connection).then(
+      () => undefined,
+      (error: Error) => {
+        if (error instanceof RefusedError && !ignoredOnLeave.has(error.code)) throw error;
+      },
+    );
   }
 
   /** @internal Joins on `connection`: with `since` and `epoch` after the first time. Never rejects. */
@@ -256,13 +266,17 @@ export class Room {
       // A reply without `self` (an older server) is applied here; with it, it was applied on arrival.
       (frame) => {
         if (this.#joiningOn === connection) this.#apply(frame, connection);
+        // Left while this join was under way: the server may have applied the join after the leave.
+        else if (this.#left && connection.open) void this.#leaveOn(connection).catch(() => undefined);
       },
       (error: Error) => {
         if (this.#joiningOn !== connection) return;
         this.#joiningOn = undefined;
-        // A timeout asks again; a lost connection rejoins with the next one.
-        if (error instanceof RefusedError) this.close('refused', error);
-        else if (connection.open && !handover) return this.attach(connection);
+        // A refusal is final, and so is a first join's timeout (its caller is waiting); a rejoin's timeout
+        // asks again, and a lost connection rejoins with the next one.
+        if (error instanceof RefusedError || (error instanceof TimeoutError && !this.#joinedOnce)) {
+          this.close('refused', error);
+        } else if (connection.open && !handover) return this.attach(connection);
         return undefined;
       },
     );
@@ -342,7 +356,8 @@ export class Room {
       error && reason === 'closed' ? error : new RoomClosedError(this.name, reason, { cause: error });
     this.#outbox.fail(closed);
     this.host.forget(this);
-    this.#settle(closed);
+    // A join that never succeeded rejects with what stopped it (the refusal, the timeout, the client's close).
+    this.#settle(error && !this.#joinedOnce ? error : closed);
     this.#events.emit('closed', { reason, ...(error ? { error } : {}) });
   }
 

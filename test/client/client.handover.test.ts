@@ -173,6 +173,21 @@ describe('ParleyClient handover before the 2-hour limit', () => {
     expect(await page).toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('leaves on both connections when the room is left mid-handover, and again after a late join', async () => {
+    const harness = await connected();
+    const { server, scheduler } = harness;
+    const { room } = await joined(harness);
+    const joins = holdJoinsOfNewSockets(harness);
+    await scheduler.advance(HANDOVER_MS);
+
+    await room.leave();
+    await joins.release();
+
+    // The new socket's join took effect after the leave (held here), so it is left again.
+    expect(server.sockets.map((socket) => socket.sent('leaveRoom').length)).toEqual([1, 2]);
+    expect(server.members('general')).toEqual([]);
+  });
+
   it('hands over again 110 minutes after each handover', async () => {
     const { server, scheduler } = await connected();
 

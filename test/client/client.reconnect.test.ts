@@ -185,6 +185,58 @@ describe('ParleyClient reconnecting', () => {
     expect(room.state).toBe('closed');
   });
 
+  it('rejects join() with the refusal when the first join is refused, and forgets the room', async () => {
+    const harness = await connected();
+    harness.server.handle('joinRoom', (request, socket) =>
+      socket.push({
+        type: 'error',
+        code: 'FORBIDDEN',
+        message: 'private room',
+        action: 'joinRoom',
+        requestId: request.requestId,
+      }),
+    );
+
+    const failure = harness.client.join('secret').catch((error: unknown) => error);
+    await settle();
+
+    expect(await failure).toBeInstanceOf(RefusedError);
+    expect(await failure).toMatchObject({ code: 'FORBIDDEN' });
+    expect(harness.client.room('secret')).toBeUndefined();
+  });
+
+  it('rejects join() with TimeoutError when the server never confirms the first join', async () => {
+    const harness = await connected();
+    harness.server.handle('joinRoom', () => undefined);
+
+    const failure = harness.client.join('slow').catch((error: unknown) => error);
+    await harness.scheduler.advance(10_000);
+
+    expect(await failure).toMatchObject({
+      name: 'TimeoutError',
+      message: 'no reply to joinRoom within 10000 ms',
+    });
+    expect(harness.client.room('slow')).toBeUndefined();
+  });
+
+  it('asks again when a rejoin times out, keeping the room', async () => {
+    const harness = await connected();
+    const { server, scheduler } = harness;
+    const { room } = await joined(harness);
+    server.last.drop();
+    let ignored = 0;
+    server.handle('joinRoom', (request, socket) => {
+      if (ignored++ === 0) return;
+      server.defaultHandle(request, socket);
+    });
+
+    await scheduler.advance(250);
+    await scheduler.advance(10_000);
+
+    expect(server.last.sent('joinRoom')).toHaveLength(2);
+    expect(room.state).toBe('joined');
+  });
+
   it('closes a room whose rejoin is refused, saying why', async () => {
     // Prepare
     const harness = await connected();
