@@ -20,7 +20,6 @@ import { describeRoomNameProblem } from '../../lambdas/core/room-name.ts';
 import type {
   ClientAction,
   ClosingFrame,
-  ErrorFrame,
   InvitedFrame,
   NotificationFrame,
   PostingPolicy,
@@ -52,7 +51,9 @@ import {
 import { CallbackTokens, fetchTicket, PasswordTokens, type TokenSource } from './http-api.ts';
 import { type ParleyClientOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import type { ManagedAction, ReplyTo, RequestOf } from './replies.ts';
+import { Requests } from './requests.ts';
 import { Room, type RoomHost } from './room.ts';
+import { TokenRefresh } from './token-refresh.ts';
 
 /** `connecting` until the first welcome, `reconnecting` while retrying, `closed` before `connect()` and after stopping. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -87,27 +88,11 @@ export interface ClientEvents {
   frame: [frame: ServerFrame];
 }
 
-interface Pending {
-  readonly request: RequestOf<ClientAction>;
-  /** Only this connection will do (reauth, a handover's joins, pings). */
-  readonly pinned?: Connection;
-  readonly resolve: (frame: never) => void;
-  readonly reject: (error: Error) => void;
-  /** Not to be sent before this time (`ROOM_BUSY`). */
-  notBefore: number;
-  /** `TOKEN_EXPIRED` refusals so far. */
-  expired: number;
-  sentOn?: Connection;
-  timer?: unknown;
-}
-
-type TimerName = 'retry' | 'refresh' | 'handover' | 'ping' | 'flush';
+type TimerName = 'retry' | 'handover' | 'ping';
 type Routes = {
   [T in ServerFrameType]: (frame: Extract<ServerFrame, { type: T }>, connection: Connection) => void;
 };
 
-/** TOKEN_EXPIRED refusals of one request before it fails: each is followed by a refresh. */
-const MAX_EXPIRED = 2;
 /** Handshakes refused for the token in a row, each with a fresh one, before the client stops. */
 const MAX_AUTH_REFUSALS = 3;
 
@@ -119,13 +104,13 @@ export class ParleyClient {
   readonly #events = new Emitter<ClientEvents>();
   readonly #tokens: TokenSource;
   readonly #rooms = new Map<string, Room>();
-  readonly #pending = new Map<string, Pending>();
   readonly #timers = new Map<TimerName, unknown>();
   readonly #retiring = new Set<Connection>();
   readonly #roomHost: RoomHost;
   readonly #connectionHost;
   readonly #routes: Routes;
-  #waiting: Pending[] = [];
+  readonly #requests: Requests;
+  readonly #tokenRefresh: TokenRefresh;
   #state: ConnectionState = 'closed';
   #primary?: Connection;
   /** A handover's new connection, from its welcome until it takes over. */
@@ -141,16 +126,6 @@ export class ParleyClient {
   #attempt = 0;
   #authRefusals = 0;
   #freshToken = false;
-  #refreshFailures = 0;
-  #refreshing?: Promise<void>;
-  /** No request goes out before this time (`RATE_LIMITED` is per connection). */
-  #pausedUntil = 0;
-  #flushAt = 0;
-  /** Server clock minus local clock, from the welcome: expiry times are the server's. */
-  #skew = 0;
-  #expiresAt = 0;
-  #expiresIso = '';
-  #requests = 0;
   #sends = 0;
   readonly #idPrefix: string;
 
@@ -167,6 +142,22 @@ export class ParleyClient {
       frame: (frame: ServerFrame, connection: Connection) => this.#dispatch(frame, connection),
       lost: (connection: Connection) => this.#lost(connection),
     };
+    this.#requests = new Requests({
+      scheduler: o.scheduler,
+      timeoutMs: o.timeoutMs,
+      current: () => this.#primary,
+      refresh: () => this.#tokenRefresh.refresh(),
+      settled: (connection) => this.#closeIfIdle(connection),
+    });
+    this.#tokenRefresh = new TokenRefresh({
+      scheduler: o.scheduler,
+      refreshAheadMs: o.refreshAheadMs,
+      tokens: this.#tokens,
+      live: () => [this.#primary, this.#successor].filter((c): c is Connection => c?.open === true),
+      reauth: (token, connection) => this.#requests.send({ action: 'reauth', token }, connection),
+      backoff: (attempt) => this.#backoff(attempt),
+      stop: (error) => this.#stop(error),
+    });
     this.#roomHost = {
       scheduler: o.scheduler,
       gapWaitMs: o.gapWaitMs,
@@ -183,7 +174,10 @@ export class ParleyClient {
       this.#rooms.get(frame.room)?.handle(frame, connection);
     const reply = () => undefined; // settled by requestId; unasked ones reach `frame` listeners only
     this.#routes = {
-      welcome: (frame) => this.#welcomed(frame),
+      welcome: (frame) => {
+        this.#tokenRefresh.welcomed(frame);
+        this.#events.emit('welcome', frame);
+      },
       joined: toRoom,
       left: toRoom,
       message: toRoom,
@@ -202,12 +196,12 @@ export class ParleyClient {
       done: reply,
       error: (frame) => frame.requestId === undefined && this.#events.emit('error', new RefusedError(frame)),
       reauthenticated: (frame) => {
-        this.#expiry(frame.expiresAt);
+        this.#tokenRefresh.expiry(frame.expiresAt);
         this.#events.emit('reauthenticated', frame);
       },
       reauth_required: (frame) => {
         this.#events.emit('reauthRequired', frame);
-        void this.#refresh();
+        void this.#tokenRefresh.refresh();
       },
       closing: (frame, connection) => this.#closing(frame, connection),
       invited: (frame) => this.#events.emit('invited', frame),
@@ -246,6 +240,7 @@ export class ParleyClient {
     // While reconnecting, the promise simply waits for the connection the client is already making.
     if (this.#state === 'closed') {
       this.#attempt = this.#authRefusals = 0;
+      this.#requests.reopen();
       this.#unwatch = this.#o.environment?.watch((event) => this.#page(event));
       this.#setState('connecting');
       void this.#attemptConnection();
@@ -424,19 +419,12 @@ export class ParleyClient {
       void room.attach(connection);
       room.pump();
     }
-    this.#flush();
+    this.#requests.flush();
   }
 
   /** An established connection closed. */
   #lost(connection: Connection): void {
-    for (const [id, pending] of this.#pending) {
-      if (pending.sentOn !== connection) continue;
-      this.#pending.delete(id);
-      this.#o.scheduler.clearTimeout(pending.timer);
-      pending.reject(
-        new ConnectionLostError(`the connection closed before the reply to ${pending.request.action}`),
-      );
-    }
+    this.#requests.lost(connection);
     this.#retiring.delete(connection);
     for (const room of this.#rooms.values()) room.detach(connection);
     if (this.#state === 'closed') return;
@@ -508,10 +496,8 @@ export class ParleyClient {
     this.#o.scheduler.setTimeout(() => connection.close(), this.#o.timeoutMs);
   }
 
-  #closeIfIdle(connection: Connection | undefined): void {
-    if (!connection?.retiring) return;
-    for (const pending of this.#pending.values()) if (pending.sentOn === connection) return;
-    connection.close();
+  #closeIfIdle(connection: Connection): void {
+    if (connection.retiring && !this.#requests.awaiting(connection)) connection.close();
   }
 
   #closing(frame: ClosingFrame, connection: Connection): void {
@@ -549,151 +535,20 @@ export class ParleyClient {
     this.#armPing();
   }
 
-  // ─── Tokens ──────────────────────────────────────────────────────────────────────────────────────
-
-  #welcomed(frame: WelcomeFrame): void {
-    const serverTime = Date.parse(frame.time);
-    if (!Number.isNaN(serverTime)) this.#skew = serverTime - this.#o.scheduler.now();
-    this.#expiry(frame.tokenExpiresAt);
-    this.#events.emit('welcome', frame);
-  }
-
-  /**
-   * Schedules the refresh for a token expiring at `expiresAt` (server time): `refreshAheadMs` before,
-   * but never before three quarters of its remaining life, so short-lived tokens do not refresh in a
-   * loop. The same expiry again (a handover's welcome with the same token) keeps the schedule.
-   */
-  #expiry(expiresAt: string): void {
-    const at = Date.parse(expiresAt) - this.#skew;
-    if (Number.isNaN(at) || expiresAt === this.#expiresIso) return;
-    this.#expiresIso = expiresAt;
-    this.#expiresAt = at;
-    const remaining = at - this.#o.scheduler.now();
-    const delay = Math.max(0, remaining - Math.min(this.#o.refreshAheadMs, remaining / 4));
-    this.#arm('refresh', delay, () => void this.#refresh());
-  }
-
-  /** Gets a fresh token and presents it with `reauth` on every live connection; one refresh at a time. */
-  #refresh(): Promise<void> {
-    this.#refreshing ??= this.#reauthenticate().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
-  }
-
-  async #reauthenticate(): Promise<void> {
-    this.#clear('refresh');
-    const before = this.#expiresAt;
-    try {
-      const token = await this.#tokens.token(true);
-      const live = [this.#primary, this.#successor].filter((connection) => connection?.open);
-      // Between connections: the next one opens with the fresh token.
-      if (live.length === 0) return;
-      for (const connection of live) await this.#request({ action: 'reauth', token }, connection);
-      if (this.#expiresAt <= before)
-        throw new NetworkError('the refreshed token expires no later than the old one');
-      this.#refreshFailures = 0;
-    } catch (error) {
-      if (this.#state === 'closed') return;
-      const failure = asParleyError(error);
-      if (isTerminal(failure)) return this.#stop(failure);
-      if (failure instanceof ConnectionLostError) return; // the reconnect brings a fresh token
-      this.#arm('refresh', this.#backoff(this.#refreshFailures++), () => void this.#refresh());
-    }
-  }
-
   // ─── Requests ────────────────────────────────────────────────────────────────────────────────────
 
   #request<R extends RequestOf<ClientAction>>(request: R, pinned?: Connection): Promise<ReplyTo<R>> {
     if (this.#state === 'closed') return Promise.reject(new ClosedError('the client is closed'));
-    return new Promise((resolve, reject) =>
-      this.#transmit({ request, pinned, resolve, reject, notBefore: 0, expired: 0 }),
-    );
-  }
-
-  /** Sends now, or parks the request until there is a connection and no pause. */
-  #transmit(pending: Pending): void {
-    if (this.#state === 'closed') {
-      pending.reject(new ClosedError('the client is closed'));
-      return;
-    }
-    const { pinned } = pending;
-    if (pinned?.closed) {
-      pending.reject(new ConnectionLostError('the connection closed'));
-      return;
-    }
-    const connection = pinned ?? this.#primary;
-    const now = this.#o.scheduler.now();
-    const notBefore = Math.max(pending.notBefore, this.#pausedUntil);
-    if (!connection?.open || notBefore > now) {
-      this.#waiting.push(pending);
-      if (notBefore > now && (this.#flushAt === 0 || notBefore < this.#flushAt)) {
-        this.#flushAt = notBefore;
-        this.#arm('flush', notBefore - now, () => this.#flush());
-      }
-      return;
-    }
-    const requestId = (++this.#requests).toString(36);
-    pending.sentOn = connection;
-    this.#pending.set(requestId, pending);
-    pending.timer = this.#o.scheduler.setTimeout(() => {
-      this.#pending.delete(requestId);
-      pending.reject(
-        new TimeoutError(`no reply to ${pending.request.action} within ${this.#o.timeoutMs} ms`),
-      );
-      this.#closeIfIdle(connection);
-    }, this.#o.timeoutMs);
-    connection.send({ ...pending.request, requestId } as never);
-  }
-
-  #flush(): void {
-    this.#flushAt = 0;
-    this.#clear('flush');
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const pending of waiting) this.#transmit(pending);
+    return this.#requests.send(request, pinned);
   }
 
   #dispatch(frame: ServerFrame, connection: Connection): void {
     this.#events.emit('frame', frame);
-    const requestId = (frame as { requestId?: string }).requestId;
-    const pending = requestId === undefined ? undefined : this.#pending.get(requestId);
-    if (pending) {
-      this.#pending.delete(requestId as string);
-      this.#o.scheduler.clearTimeout(pending.timer);
-      if (frame.type === 'error') this.#refused(pending, frame);
-      else pending.resolve(frame as never);
-      this.#closeIfIdle(pending.sentOn);
-    }
+    this.#requests.settle(frame);
     (this.#routes[frame.type] as ((frame: ServerFrame, connection: Connection) => void) | undefined)?.(
       frame,
       connection,
     );
-  }
-
-  /** A refused request: waited out and sent again when the refusal is temporary, rejected otherwise. */
-  #refused(pending: Pending, frame: ErrorFrame): void {
-    const now = this.#o.scheduler.now();
-    const wait = frame.retryAfter ?? 1000;
-    if (frame.code === 'RATE_LIMITED') {
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + wait);
-      this.#transmit(pending);
-      return;
-    }
-    if (frame.code === 'ROOM_BUSY') {
-      pending.notBefore = now + wait;
-      this.#transmit(pending);
-      return;
-    }
-    if (
-      frame.code === 'TOKEN_EXPIRED' &&
-      pending.request.action !== 'reauth' &&
-      pending.expired++ < MAX_EXPIRED
-    ) {
-      void this.#refresh().then(() => this.#transmit(pending));
-      return;
-    }
-    pending.reject(new RefusedError(frame));
   }
 
   // ─── Plumbing ────────────────────────────────────────────────────────────────────────────────────
@@ -708,18 +563,13 @@ export class ParleyClient {
     this.#primary = this.#successor = this.#opening = undefined;
     this.#retiring.clear();
     this.#handingOver = false;
-    this.#expiresIso = '';
+    this.#tokenRefresh.reset();
     this.#state = 'closed';
     for (const connection of connections) connection?.close();
     const closed = error
       ? new ClosedError(`the client stopped: ${error.message}`, { cause: error })
       : new ClosedError('the client was closed');
-    for (const pending of this.#pending.values()) {
-      this.#o.scheduler.clearTimeout(pending.timer);
-      pending.reject(closed);
-    }
-    this.#pending.clear();
-    for (const pending of this.#waiting.splice(0)) pending.reject(closed);
+    this.#requests.fail(closed);
     for (const room of [...this.#rooms.values()]) room.close('closed', closed);
     this.#rooms.clear();
     if (error) this.#events.emit('error', error);
