@@ -492,8 +492,8 @@ export class ParleyClient {
   #retire(connection: Connection): void {
     connection.retiring = true;
     this.#retiring.add(connection);
+    connection.closeAfter(this.#o.timeoutMs);
     this.#closeIfIdle(connection);
-    this.#o.scheduler.setTimeout(() => connection.close(), this.#o.timeoutMs);
   }
 
   #closeIfIdle(connection: Connection): void {

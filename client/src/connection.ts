@@ -36,6 +36,8 @@ export class Connection {
   /** Resolves on the welcome; rejects when the socket fails or stays silent first. */
   readonly ready: Promise<Connection>;
   readonly #settle: (error?: Error) => void;
+  /** The welcome's deadline, then a retired connection's: cleared on close so nothing outlives the client. */
+  #timer: unknown;
 
   constructor(
     private readonly socket: WebSocketLike,
@@ -48,7 +50,7 @@ export class Connection {
     });
     this.#settle = settle;
     let status: number | undefined;
-    const timer = host.scheduler.setTimeout(() => {
+    this.#timer = host.scheduler.setTimeout(() => {
       this.#shut();
       settle(new NetworkError(`no welcome within ${timeoutMs} ms`));
     }, timeoutMs);
@@ -68,13 +70,13 @@ export class Connection {
       if (frame.type === 'welcome' && !this.welcome) {
         this.welcome = frame;
         this.establishedAt = this.lastSentAt = host.scheduler.now();
-        host.scheduler.clearTimeout(timer);
+        host.scheduler.clearTimeout(this.#timer);
         settle();
       }
       host.frame(frame, this);
     };
     socket.onclose = ({ code }) => {
-      host.scheduler.clearTimeout(timer);
+      host.scheduler.clearTimeout(this.#timer);
       if (this.closed) return;
       this.closed = true;
       if (this.welcome) host.lost(this);
@@ -114,7 +116,14 @@ export class Connection {
     else this.#settle(new NetworkError('the connection was closed before the welcome'));
   }
 
+  /** Closes after `ms` whatever happens (a retired connection whose replies do not come). */
+  closeAfter(ms: number): void {
+    this.host.scheduler.clearTimeout(this.#timer);
+    this.#timer = this.host.scheduler.setTimeout(() => this.close(), ms);
+  }
+
   #shut(code = 1000): void {
+    this.host.scheduler.clearTimeout(this.#timer);
     this.closed = true;
     try {
       this.socket.close(code);

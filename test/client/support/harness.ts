@@ -25,6 +25,8 @@ afterEach(async () => {
   for (const harness of live.splice(0)) {
     await harness.client.close();
     expect(harness.server.violations).toEqual([]);
+    // A closed client leaves nothing running (a CLI's process can exit).
+    expect(harness.scheduler.pendingDelays()).toEqual([]);
   }
 });
 
