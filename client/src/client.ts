@@ -163,7 +163,7 @@ export class ParleyClient {
       gapWaitMs: o.gapWaitMs,
       current: () => this.#primary,
       request: (request, connection) => this.#request(request, connection),
-      later: (attempt, retry) => o.scheduler.setTimeout(retry, this.#backoff(attempt)),
+      backoff: (attempt) => this.#backoff(attempt),
       clientMsgId: () => `${this.#idPrefix}-${(++this.#sends).toString(36)}`,
       me: () => this.user?.username,
       forget: (room) => {

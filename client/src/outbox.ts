@@ -6,14 +6,16 @@
  * a later message overtake an earlier one.
  */
 import type { AckFrame, ClientRequest } from '../../lambdas/core/wire.ts';
+import type { Scheduler } from './environment.ts';
 import { ConnectionLostError, RefusedError, TimeoutError } from './errors.ts';
 
 export interface OutboxHost {
   /** Whether the room is joined on the connection requests go out on. */
   ready(): boolean;
   request(request: ClientRequest): Promise<AckFrame>;
-  /** Calls `retry` after the backoff for the `attempt`-th failure. */
-  later(attempt: number, retry: () => void): void;
+  readonly scheduler: Scheduler;
+  /** The wait before retry number `attempt`. */
+  backoff(attempt: number): number;
 }
 
 interface Entry {
@@ -30,6 +32,7 @@ export class Outbox {
   readonly #queue: Entry[] = [];
   /** The transmission on the wire, awaiting its ack (an object per transmission, so a stale reply is recognised). */
   #sending?: { readonly entry: Entry };
+  #retry: unknown;
 
   constructor(private readonly host: OutboxHost) {}
 
@@ -63,7 +66,11 @@ export class Outbox {
           error.code === 'INTERNAL_ERROR' &&
           ++entry.failures < MAX_INTERNAL_ERRORS
         ) {
-          return this.host.later(entry.failures - 1, () => this.pump());
+          this.#retry = this.host.scheduler.setTimeout(
+            () => this.pump(),
+            this.host.backoff(entry.failures - 1),
+          );
+          return;
         }
         this.#queue.shift();
         entry.reject(error);
@@ -90,6 +97,7 @@ export class Outbox {
 
   /** Rejects every queued send. */
   fail(error: Error): void {
+    this.host.scheduler.clearTimeout(this.#retry);
     this.#sending = undefined;
     for (const entry of this.#queue.splice(0)) entry.reject(error);
   }

@@ -70,7 +70,8 @@ export interface RoomHost {
   /** The connection requests go out on, while connected. */
   current(): Connection | undefined;
   request<R extends RequestOf<ClientAction>>(request: R, connection?: Connection): Promise<ReplyTo<R>>;
-  later(attempt: number, retry: () => void): void;
+  /** The wait before retry number `attempt`. */
+  backoff(attempt: number): number;
   clientMsgId(): string;
   /** This user's username. */
   me(): string | undefined;
@@ -123,7 +124,8 @@ export class Room {
     this.#outbox = new Outbox({
       ready: () => this.#joinedOn !== undefined && this.#joinedOn === host.current(),
       request: (request) => host.request(request as RequestOf<'sendMessage'>),
-      later: host.later,
+      scheduler: host.scheduler,
+      backoff: host.backoff,
     });
   }
 

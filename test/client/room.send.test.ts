@@ -265,6 +265,24 @@ describe('Room.send', () => {
     expect(server.last.sent('sendMessage')).toHaveLength(3);
   });
 
+  it('leaves no retry behind when closed while waiting to retry an INTERNAL_ERROR', async () => {
+    const harness = await connected();
+    const { server, client, scheduler } = harness;
+    const { room } = await joined(harness);
+    server.handle('sendMessage', (request, socket) =>
+      socket.push({ type: 'error', code: 'INTERNAL_ERROR', message: 'oops', requestId: request.requestId }),
+    );
+
+    const sending = room.send('unlucky').catch((error: unknown) => error);
+    await settle();
+    const waiting = scheduler.pendingDelays().length;
+    await client.close();
+
+    expect(waiting).toBeGreaterThan(0);
+    expect(await sending).toBeInstanceOf(ClosedError);
+    expect(scheduler.pendingDelays()).toEqual([]);
+  });
+
   it('rejects the queue with RoomClosedError when the user is kicked, and the room closes', async () => {
     // Prepare
     const harness = await connected();
