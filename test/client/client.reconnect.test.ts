@@ -383,6 +383,16 @@ describe('ParleyClient liveness', () => {
     expect(harness.client.state).toBe('reconnecting');
   });
 
+  it('probes the connection with a ping when the device goes offline', async () => {
+    const { server, page } = await connected();
+
+    page.emit('offline');
+    page.emit('hidden');
+    await settle();
+
+    expect(server.last.sent('ping')).toHaveLength(1);
+  });
+
   it('waits for the online event after losing the connection offline, then reconnects at once', async () => {
     // Prepare
     const harness = await connected();
