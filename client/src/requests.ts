@@ -41,6 +41,12 @@ interface Pending {
 
 /** TOKEN_EXPIRED refusals of one request before it fails: each is followed by a refresh. */
 const MAX_EXPIRED = 2;
+/**
+ * Requests on the wire per connection. The server closes a connection refused 20 times in a row
+ * (`TOO_MANY_REFUSALS`); with at most 8 unanswered, a burst of `RATE_LIMITED` refusals stays well below
+ * that, however many rooms rejoin at once after a reconnect.
+ */
+const MAX_IN_FLIGHT = 8;
 
 export class Requests {
   readonly #pending = new Map<string, Pending>();
@@ -64,8 +70,13 @@ export class Requests {
 
   /** Whether a request sent on `connection` still awaits its reply. */
   awaiting(connection: Connection): boolean {
-    for (const pending of this.#pending.values()) if (pending.sentOn === connection) return true;
-    return false;
+    return this.#inFlight(connection) > 0;
+  }
+
+  #inFlight(connection: Connection): number {
+    let count = 0;
+    for (const pending of this.#pending.values()) if (pending.sentOn === connection) count++;
+    return count;
   }
 
   /** Settles the request `frame` answers; returns whether it answered one. */
@@ -78,6 +89,7 @@ export class Requests {
     if (frame.type === 'error') this.#refused(pending, frame);
     else pending.resolve(frame as never);
     if (pending.sentOn) this.host.settled(pending.sentOn);
+    this.#flushWaiting();
     return true;
   }
 
@@ -100,6 +112,11 @@ export class Requests {
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const pending of waiting) this.#transmit(pending);
+  }
+
+  /** A slot on the wire came free: the waiting requests that may go, go. */
+  #flushWaiting(): void {
+    if (this.#waiting.length > 0) this.flush();
   }
 
   /** Rejects everything, now and from now on, with `error`. */
@@ -130,7 +147,7 @@ export class Requests {
     const connection = pinned ?? this.host.current();
     const now = this.host.scheduler.now();
     const notBefore = Math.max(pending.notBefore, this.#pausedUntil);
-    if (!connection?.open || notBefore > now) {
+    if (!connection?.open || notBefore > now || this.#inFlight(connection) >= MAX_IN_FLIGHT) {
       this.#waiting.push(pending);
       if (notBefore > now && (this.#flushAt === 0 || notBefore < this.#flushAt)) {
         this.#flushAt = notBefore;
@@ -146,6 +163,7 @@ export class Requests {
       this.#pending.delete(requestId);
       pending.reject(new TimeoutError(`no reply to ${request.action} within ${this.host.timeoutMs} ms`));
       this.host.settled(connection);
+      this.#flushWaiting();
     }, this.host.timeoutMs);
     connection.send({ ...request, requestId } as never);
   }

@@ -386,6 +386,29 @@ describe('requests', () => {
     expect(await failure).toBeInstanceOf(ConnectionLostError);
   });
 
+  it('keeps at most 8 requests on the wire, so a burst of refusals never reaches the server’s limit of 20', async () => {
+    // Prepare: 30 rooms to rejoin at once; the server holds its answers
+    const harness = await connected();
+    const { server, scheduler } = harness;
+    for (let i = 0; i < 30; i++) await joined(harness, `room-${i}`);
+    const held: (() => void)[] = [];
+    server.handle('joinRoom', (request, socket) => held.push(() => server.defaultHandle(request, socket)));
+    server.last.drop();
+
+    // Act
+    await scheduler.advance(250);
+    const onTheWire = server.last.sent('joinRoom').length;
+    for (let round = 0; round < 5 && held.length > 0; round++) {
+      for (const reply of held.splice(0)) reply();
+      await settle();
+    }
+
+    // Assess
+    expect(onTheWire).toBe(8);
+    expect(server.last.sent('joinRoom')).toHaveLength(30);
+    expect(harness.client.rooms.every((room) => room.state === 'joined')).toBe(true);
+  });
+
   it('holds requests made while reconnecting until the connection is back', async () => {
     const harness = await connected();
     const { room } = await joined(harness);
