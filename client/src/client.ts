@@ -219,6 +219,7 @@ export class ParleyClient {
     return this.#events.on(event, listener);
   }
 
+  /** Stops calling `listener`. */
   off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): void {
     this.#events.off(event, listener);
   }

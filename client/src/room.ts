@@ -129,6 +129,7 @@ export class Room {
     });
   }
 
+  /** `joining` until confirmed (again after each reconnect), `joined`, or `closed` for good. */
   get state(): RoomState {
     return this.#state;
   }
@@ -153,6 +154,7 @@ export class Room {
     return this.#events.on(event, listener);
   }
 
+  /** Stops calling `listener`. */
   off<K extends keyof RoomEvents>(event: K, listener: (...args: RoomEvents[K]) => void): void {
     this.#events.off(event, listener);
   }
