@@ -4,6 +4,7 @@
  */
 import { formatBundleSizes, measureBundleSizes } from './bundle-sizes.ts';
 import { formatCapacity, measureCapacity } from './capacity.ts';
+import { formatClientBundle, measureClientBundle } from './client-bundle.ts';
 import { measureFanOut } from './fan-out.ts';
 
 const print = console.log.bind(console);
@@ -12,6 +13,8 @@ console.log = () => undefined;
 
 print('# Bundle sizes (cdk synth, index.mjs; AWS SDK provided by the runtime)\n');
 print(formatBundleSizes(measureBundleSizes()));
+print('\n# Client SDK bundle (esbuild, browser, minified; budget 10 KB gzip)\n');
+print(formatClientBundle(await measureClientBundle()));
 print('\n# DynamoDB capacity per operation (DynamoDB Local, production adapters)\n');
 print(formatCapacity(await measureCapacity()));
 print('\n# Fan-out on the local stack (one room, one sender, 10 rounds)\n');
