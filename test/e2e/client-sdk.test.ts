@@ -2,7 +2,7 @@
  * The client SDK against the real local stack: the identity provider's /login, /refresh and /ticket,
  * the real authorizer, the real handlers and sweeper, and Node's `ws` as the WebSocket. Only what the
  * server implements today is tested here; the rest of protocol v1 is covered by the SDK's unit tests
- * against a scripted server (test/client), and the skipped cases below are ready for when it lands.
+ * against a scripted server (test/client).
  */
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -129,9 +129,7 @@ describe('the client SDK on the local stack', () => {
     expect(retries).toEqual(['the handshake was refused with 401', 'the handshake was refused with 401']);
   });
 
-  // The server does not yet answer joinRoom with `joined { self, requestId, epoch, seq }` nor sendMessage
-  // with `ack` (per-room numbering is issue 9); unskip these when it does.
-  it.skip('joins a room, sends, and both users receive the message in order', async () => {
+  it('joins a room, sends, and both users receive the message in order', async () => {
     const alice = clientFor('alice', 'password1');
     const bob = clientFor('bob', 'password2');
     await Promise.all([alice.connect(), bob.connect()]);
@@ -146,7 +144,7 @@ describe('the client SDK on the local stack', () => {
     await eventually(async () => expect(received).toEqual(['hello from the SDK']));
   });
 
-  it.skip('catches up after a reconnect with since = the last seq', async () => {
+  it('catches up after a reconnect with since = the last seq', async () => {
     const alice = clientFor('alice', 'password1');
     const bob = clientFor('bob', 'password2');
     await Promise.all([alice.connect(), bob.connect()]);
