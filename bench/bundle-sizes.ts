@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type FunctionName, functions } from '../lambdas/functions.ts';
+import { type BenchEntry, figure } from './entry.ts';
 
 export interface BundleSize {
   readonly name: FunctionName;
@@ -62,4 +63,14 @@ export function formatBundleSizes(sizes: readonly BundleSize[]): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(formatBundleSizes(measureBundleSizes()));
+}
+
+export const BUNDLE_SECTION = '6b. Bundle sizes (cdk synth, as deployed: AWS SDK from the runtime)';
+
+export function bundleSizeEntries(sizes: readonly BundleSize[]): BenchEntry[] {
+  return sizes.map((size) =>
+    figure(BUNDLE_SECTION, `bundle ${size.name}`, size.bytes / 1024, 'KB', {
+      note: `gzip ${(size.gzipBytes / 1024).toFixed(1)} KB, source map ${(size.sourceMapBytes / 1024).toFixed(0)} KB`,
+    }),
+  );
 }

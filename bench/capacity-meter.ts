@@ -11,12 +11,15 @@ export interface CapacityReading {
   readonly requests: number;
   readonly read: number;
   readonly write: number;
+  /** The part of `read` and `write` consumed inside transactions, which AWS bills twice. */
+  readonly transactional: number;
 }
 
 export class CapacityMeter {
   private requests = 0;
   private read = 0;
   private write = 0;
+  private transactional = 0;
 
   attach(client: DynamoDBDocumentClient): void {
     client.middlewareStack.add(
@@ -24,11 +27,13 @@ export class CapacityMeter {
         const input = args.input as { ReturnConsumedCapacity?: string };
         input.ReturnConsumedCapacity = 'TOTAL';
         const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(context.commandName ?? '');
+        const isTransaction = /^Transact/.test(context.commandName ?? '');
         try {
           const result = await next(args);
           this.record(
             (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity,
             isRead,
+            isTransaction,
           );
           return result;
         } catch (error) {
@@ -43,19 +48,30 @@ export class CapacityMeter {
 
   /** Runs `operation` and returns what it consumed. */
   async measure(operation: () => Promise<unknown>): Promise<CapacityReading> {
-    const before = { requests: this.requests, read: this.read, write: this.write };
+    const before = {
+      requests: this.requests,
+      read: this.read,
+      write: this.write,
+      transactional: this.transactional,
+    };
     await operation();
     return {
       requests: this.requests - before.requests,
       read: this.read - before.read,
       write: this.write - before.write,
+      transactional: this.transactional - before.transactional,
     };
   }
 
-  private record(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, isRead: boolean): void {
+  private record(
+    consumed: ConsumedCapacity | ConsumedCapacity[] | undefined,
+    isRead: boolean,
+    isTransaction: boolean,
+  ): void {
     this.requests++;
     const units = [consumed ?? []].flat().reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
     if (isRead) this.read += units;
     else this.write += units;
+    if (isTransaction) this.transactional += units;
   }
 }

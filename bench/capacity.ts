@@ -18,10 +18,39 @@ import { sweepConnections } from '../lambdas/core/sweeper.ts';
 import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { ensureTable } from '../local/dynamodb/table.ts';
 import { CapacityMeter, type CapacityReading } from './capacity-meter.ts';
+import { type BenchEntry, figure } from './entry.ts';
 
 const TABLE = 'parley-bench';
 const TTL = 3 * 3600;
-const ROOM_SIZES = [10, 100, 1000];
+/** The room sizes measured; the cost model interpolates between them. */
+export const CAPACITY_ROOM_SIZES = [10, 100, 1000] as const;
+const ROOM_SIZES = CAPACITY_ROOM_SIZES;
+
+export const SECTION = '3a. DynamoDB request units per operation (DynamoDB Local, production adapters)';
+
+/** Short, stable names of the operations measured: the cost model looks the figures up by them. */
+export type CapacityOperation =
+  | '$connect (cap)'
+  | '$connect (no cap)'
+  | 'caller gate (every frame)'
+  | 'caller gate (no rate limit)'
+  | 'joinRoom'
+  | `sendMessage, room of ${(typeof CAPACITY_ROOM_SIZES)[number]}`
+  | 'leaveRoom'
+  | '$disconnect (2 rooms)'
+  | 'reauth'
+  | 'sweep (nothing due)';
+
+export interface CapacityRow {
+  readonly id: CapacityOperation;
+  readonly operation: string;
+  readonly reading: CapacityReading;
+}
+
+/** The JSON report's name for an operation's read or write request units. */
+export function capacityEntryName(id: CapacityOperation, unit: 'RRU' | 'WRU'): string {
+  return `${unit} per ${id}`;
+}
 
 /** Delivers every post instantly: this benchmark is about the table, not the network. */
 const gateway: ConnectionGateway = {
@@ -38,7 +67,7 @@ const user = (index: number): Identity => ({
   tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600,
 });
 
-export async function measureCapacity(): Promise<{ operation: string; reading: CapacityReading }[]> {
+export async function measureCapacity(): Promise<CapacityRow[]> {
   const dynamo = await startDynamoDbLocal();
   try {
     const raw = new DynamoDBClient({
@@ -64,23 +93,29 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       probeMinAgeMs: 30_000,
       gate: new DynamoCallerGate(client, TABLE, { perSecond: 10, burst: 20 }),
     };
-    const rows: { operation: string; reading: CapacityReading }[] = [];
-    const row = async (operation: string, run: () => Promise<unknown>) =>
-      rows.push({ operation, reading: await meter.measure(run) });
+    const rows: CapacityRow[] = [];
+    const row = async (id: CapacityOperation, operation: string, run: () => Promise<unknown>) =>
+      rows.push({ id, operation, reading: await meter.measure(run) });
 
-    await row('$connect (cap 5: claim a slot, store the connection)', () =>
+    await row('$connect (cap)', '$connect (cap 5: claim a slot, store the connection)', () =>
       openConnection(deps, 'c-0', user(0), 5),
     );
-    await row('$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
+    await row('$connect (no cap)', '$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
     const caller = await connections.find('c-0');
     if (!caller) throw new Error('the connection was not stored');
-    await row('caller gate, every frame (find the caller and spend a token: one UpdateItem)', () =>
-      deps.gate.admit('c-0', Date.now()),
+    await row(
+      'caller gate (every frame)',
+      'caller gate, every frame (find the caller and spend a token: one UpdateItem)',
+      () => deps.gate.admit('c-0', Date.now()),
     );
-    await row('caller gate without a rate limit (strongly consistent GetItem)', () =>
-      new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
+    await row(
+      'caller gate (no rate limit)',
+      'caller gate without a rate limit (strongly consistent GetItem)',
+      () => new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
     );
-    await row('joinRoom (transaction) + joined to 1 member', () => joinRoom(deps, caller, 'bench-0'));
+    await row('joinRoom', 'joinRoom (transaction) + joined to 1 member', () =>
+      joinRoom(deps, caller, 'bench-0'),
+    );
 
     for (const size of ROOM_SIZES) {
       const room = `bench-${size}`;
@@ -100,24 +135,31 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       }
       const sender = await connections.find(`r${size}-0`);
       if (!sender) throw new Error('the sender was not stored');
-      await row(`sendMessage to a room of ${size}`, () => sendMessage(deps, sender, room, 'hello, room'));
+      await row(`sendMessage, room of ${size}`, `sendMessage to a room of ${size}`, () =>
+        sendMessage(deps, sender, room, 'hello, room'),
+      );
     }
 
-    await row('leaveRoom (transaction) + left to the rest', () => leaveRoom(deps, caller, 'bench-0'));
+    await row('leaveRoom', 'leaveRoom (transaction) + left to the rest', () =>
+      leaveRoom(deps, caller, 'bench-0'),
+    );
     await joinRoom(deps, caller, 'bench-0');
     await joinRoom(deps, caller, 'bench-10');
-    await row('$disconnect with 2 rooms (Query, batch delete, slot release, left notices)', () =>
-      closeConnection(deps, 'c-0'),
+    await row(
+      '$disconnect (2 rooms)',
+      '$disconnect with 2 rooms (Query, batch delete, slot release, left notices)',
+      () => closeConnection(deps, 'c-0'),
     );
     const reauthCaller = await connections.find('c-1');
     if (!reauthCaller) throw new Error('the connection was not stored');
-    await row('reauth (conditional update of the caller read for the message)', async () => {
+    await row('reauth', 'reauth (conditional update of the caller read for the message)', async () => {
       await connections.updateIdentity(reauthCaller, {
         ...user(1),
         tokenExpiresAt: Math.floor(Date.now() / 1000) + 7200,
       });
     });
     await row(
+      'sweep (nothing due)',
       `sweep with ${ROOM_SIZES.reduce((sum, size) => sum + size, 1)} stored connections, none due (8 shard queries)`,
       () => sweepConnections(deps, { reauthNoticeSeconds: 120, reauthGraceSeconds: 30 }),
     );
@@ -127,15 +169,24 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
   }
 }
 
-export function formatCapacity(rows: { operation: string; reading: CapacityReading }[]): string {
-  const width = Math.max(...rows.map((row) => row.operation.length));
-  const lines = rows.map(
-    ({ operation, reading }) =>
-      `${operation.padEnd(width)}  ${String(reading.requests).padStart(8)}  ${reading.read.toFixed(1).padStart(8)}  ${reading.write.toFixed(1).padStart(8)}`,
-  );
-  return [`${'operation'.padEnd(width)}  requests       RCU       WCU`, ...lines].join('\n');
+/**
+ * One RRU and one WRU figure per operation, as AWS bills them: DynamoDB Local reports a transaction's
+ * units once, AWS bills them twice, so the transactional part is counted twice here.
+ */
+export function capacityEntries(rows: readonly CapacityRow[]): BenchEntry[] {
+  return rows.flatMap(({ id, operation, reading }) => {
+    const transactionalRead =
+      reading.transactional > 0 && reading.read > 0 ? Math.min(reading.read, reading.transactional) : 0;
+    const transactionalWrite = reading.transactional - transactionalRead;
+    const note = `${operation}: ${reading.requests} requests${reading.transactional > 0 ? `, ${reading.transactional} units in transactions (billed twice)` : ''}`;
+    return [
+      figure(SECTION, capacityEntryName(id, 'RRU'), reading.read + transactionalRead, 'RRU', { note }),
+      figure(SECTION, capacityEntryName(id, 'WRU'), reading.write + transactionalWrite, 'WRU'),
+    ];
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(formatCapacity(await measureCapacity()));
+  const { formatTable } = await import('./table.ts');
+  console.log(formatTable(capacityEntries(await measureCapacity())));
 }

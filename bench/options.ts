@@ -1,0 +1,57 @@
+/**
+ * `npm run bench` flags: `--quick` (a smaller run, under 5 minutes on a 2-core machine), `--json FILE`
+ * (the figures as JSON), `--svg FILE` (the ratio chart), `--only a,b` (some benchmarks only).
+ */
+export const benchmarkNames = [
+  'broadcast',
+  'fan-out',
+  'capacity',
+  'verify',
+  'connections',
+  'module-init',
+  'bundle-sizes',
+] as const;
+export type BenchmarkName = (typeof benchmarkNames)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly json?: string;
+  readonly svg?: string;
+  readonly only: readonly BenchmarkName[];
+}
+
+export class BenchUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let json: string | undefined;
+  let svg: string | undefined;
+  let only: BenchmarkName[] = [...benchmarkNames];
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    const value = () => {
+      const next = argv[++index];
+      if (next === undefined || next.startsWith('--')) throw new BenchUsageError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--quick') quick = true;
+    else if (flag === '--json') json = value();
+    else if (flag === '--svg') svg = value();
+    else if (flag === '--only') {
+      only = value()
+        .split(',')
+        .map((name) => {
+          if (!(benchmarkNames as readonly string[]).includes(name))
+            throw new BenchUsageError(`--only takes names from ${benchmarkNames.join(', ')}, got "${name}"`);
+          return name as BenchmarkName;
+        });
+    } else
+      throw new BenchUsageError(`unknown flag "${flag}"; use --quick, --json FILE, --svg FILE, --only a,b`);
+  }
+  return { quick, only, ...(json ? { json } : {}), ...(svg ? { svg } : {}) };
+}
