@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type FunctionName, functions } from '../lambdas/functions.ts';
 import { type BenchEntry, figure } from './entry.ts';
+import { memoryEntryName } from './figure-names.ts';
 
 export interface BundleSize {
   readonly name: FunctionName;
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly sourceMapBytes: number;
+  /** The function's `MemorySize` in the synthesised template. */
+  readonly memoryMb: number;
 }
 
 export function measureBundleSizes(): BundleSize[] {
@@ -26,13 +29,17 @@ export function measureBundleSizes(): BundleSize[] {
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
     });
     const template = JSON.parse(readFileSync(join(outdir, 'Parley.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
+      Resources: Record<
+        string,
+        { Type: string; Metadata?: Record<string, string>; Properties?: { MemorySize?: number } }
+      >;
     };
-    const assetOf = (name: FunctionName) => {
-      const entry = Object.entries(template.Resources).find(
+    const resourceOf = (name: FunctionName) =>
+      Object.entries(template.Resources).find(
         ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && id.startsWith(`${name}Function`),
-      );
-      const path = entry?.[1].Metadata?.['aws:asset:path'];
+      )?.[1];
+    const assetOf = (name: FunctionName) => {
+      const path = resourceOf(name)?.Metadata?.['aws:asset:path'];
       if (!path) throw new Error(`no asset found for function ${name}`);
       return join(outdir, path);
     };
@@ -43,6 +50,7 @@ export function measureBundleSizes(): BundleSize[] {
         bytes: bundle.length,
         gzipBytes: gzipSync(bundle, { level: 9 }).length,
         sourceMapBytes: statSync(join(assetOf(name), 'index.mjs.map')).size,
+        memoryMb: resourceOf(name)?.Properties?.MemorySize ?? 128,
       };
     });
   } finally {
@@ -70,7 +78,12 @@ export const BUNDLE_SECTION = '6b. Bundle sizes (cdk synth, as deployed: AWS SDK
 export function bundleSizeEntries(sizes: readonly BundleSize[]): BenchEntry[] {
   return sizes.map((size) =>
     figure(BUNDLE_SECTION, `bundle ${size.name}`, size.bytes / 1024, 'KB', {
-      note: `gzip ${(size.gzipBytes / 1024).toFixed(1)} KB, source map ${(size.sourceMapBytes / 1024).toFixed(0)} KB`,
+      note: `gzip ${(size.gzipBytes / 1024).toFixed(1)} KB, source map ${(size.sourceMapBytes / 1024).toFixed(0)} KB; ${size.memoryMb} MB memory`,
     }),
   );
+}
+
+/** Each function's configured memory, from the same template: the cost model bills GB-seconds with it. */
+export function memoryEntries(sizes: readonly BundleSize[]): BenchEntry[] {
+  return sizes.map((size) => figure(BUNDLE_SECTION, memoryEntryName(size.name), size.memoryMb, 'MB'));
 }

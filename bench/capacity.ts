@@ -19,37 +19,18 @@ import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb
 import { ensureTable } from '../local/dynamodb/table.ts';
 import { CapacityMeter, type CapacityReading } from './capacity-meter.ts';
 import { type BenchEntry, figure } from './entry.ts';
+import { CAPACITY_ROOM_SIZES, type CapacityOperation, capacityEntryName } from './figure-names.ts';
 
 const TABLE = 'parley-bench';
 const TTL = 3 * 3600;
-/** The room sizes measured; the cost model interpolates between them. */
-export const CAPACITY_ROOM_SIZES = [10, 100, 1000] as const;
 const ROOM_SIZES = CAPACITY_ROOM_SIZES;
 
 export const SECTION = '3a. DynamoDB request units per operation (DynamoDB Local, production adapters)';
-
-/** Short, stable names of the operations measured: the cost model looks the figures up by them. */
-export type CapacityOperation =
-  | '$connect (cap)'
-  | '$connect (no cap)'
-  | 'caller gate (every frame)'
-  | 'caller gate (no rate limit)'
-  | 'joinRoom'
-  | `sendMessage, room of ${(typeof CAPACITY_ROOM_SIZES)[number]}`
-  | 'leaveRoom'
-  | '$disconnect (2 rooms)'
-  | 'reauth'
-  | 'sweep (nothing due)';
 
 export interface CapacityRow {
   readonly id: CapacityOperation;
   readonly operation: string;
   readonly reading: CapacityReading;
-}
-
-/** The JSON report's name for an operation's read or write request units. */
-export function capacityEntryName(id: CapacityOperation, unit: 'RRU' | 'WRU'): string {
-  return `${unit} per ${id}`;
 }
 
 /** Delivers every post instantly: this benchmark is about the table, not the network. */

@@ -36,6 +36,15 @@ export interface BenchEntry {
   readonly deliveries?: DeliveryCounts;
   /** A few words printed beside the figure (what the baseline is, how far a run got). */
   readonly note?: string;
+  /** Per Lambda function, for figures that add up several functions' work (JSON only). */
+  readonly byFunction?: Readonly<Record<string, FunctionWork>>;
+}
+
+/** One function's part in an operation: invocations, mean milliseconds each, log bytes written. */
+export interface FunctionWork {
+  readonly invocations: number;
+  readonly meanDurationMs: number;
+  readonly logBytes: number;
 }
 
 /** A figure with no baseline. */
@@ -44,7 +53,7 @@ export function figure(
   name: string,
   value: number,
   unit: string,
-  extra: Pick<BenchEntry, 'deliveries' | 'note'> = {},
+  extra: Pick<BenchEntry, 'deliveries' | 'note' | 'byFunction'> = {},
 ): BenchEntry {
   return { section, name, value, unit, ...extra };
 }

@@ -13,14 +13,16 @@
  */
 import { setMaxListeners } from 'node:events';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
+import { keys } from '../lambdas/adapters/table-layout.ts';
 import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
 import { defaults } from '../lambdas/defaults.ts';
 import { localCredentials } from '../local/dynamodb/dynamodb-local.ts';
 import { startBareWsBroadcast } from './baselines/bare-ws-broadcast.ts';
 import { totalDeliveries } from './delivery-ledger.ts';
 import { type BenchEntry, compared, type DeliveryCounts, figure } from './entry.ts';
+import { framesEntryName, invocationsEntryName, stackOperationLabels } from './figure-names.ts';
 import {
   type Counters,
   countersBetween,
@@ -30,7 +32,15 @@ import {
 } from './stack-host-client.ts';
 import { percentile } from './stats.ts';
 import { formatNumber } from './table.ts';
-import { type BenchClient, benchContent, closeAll, openClientsAtRate } from './ws-clients.ts';
+import {
+  type BenchClient,
+  benchContent,
+  closeAll,
+  type OpenedClients,
+  openClient,
+  openClientsAtRate,
+  type WelcomeInfo,
+} from './ws-clients.ts';
 
 export const SECTION = '2. Local stack send → last member ÷ bare ws server, same frames, same clients';
 export const PER_OPERATION_SECTION =
@@ -131,25 +141,67 @@ const divided = (counters: Counters, by: number): Counters =>
     ]),
   );
 
+/** `BENCH_TRACE=1` prints how long each phase took, to see where a run spends its time. */
+const trace = (what: string, since: number) => {
+  if (process.env.BENCH_TRACE)
+    process.stderr.write(`  ${what}: ${((performance.now() - since) / 1000).toFixed(1)} s\n`);
+  return performance.now();
+};
+
+/** Deletes both items of every membership of `room`, 25 at a time (BatchWriteItem's limit). */
+async function leaveAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  room: string,
+  members: readonly WelcomeInfo[],
+): Promise<void> {
+  let requests = members.flatMap(({ connectionId }) => [
+    { DeleteRequest: { Key: keys.roomMember(room, connectionId) } },
+    { DeleteRequest: { Key: keys.roomOfConnection(connectionId, room) } },
+  ]);
+  const batches: (typeof requests)[] = [];
+  for (let start = 0; start < requests.length; start += 25) batches.push(requests.slice(start, start + 25));
+  await forEachConcurrently(batches, 8, async (batch) => {
+    requests = batch;
+    while (requests.length > 0) {
+      const { UnprocessedItems } = await client.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+      );
+      requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    }
+  });
+}
+
 async function runOnStack(
   host: StackHost,
-  rooms: DynamoRoomStore,
+  rooms: { readonly store: DynamoRoomStore; readonly client: DynamoDBDocumentClient },
   url: string,
   size: number,
   options: FanOutOptions,
+  /** One connection and one disconnection at a time, so their durations are not those of a crowd. */
+  serial: boolean,
 ): Promise<StackRun> {
   const room = `fanout-${size}`;
+  let phase = performance.now();
   const beforeConnect = await host.counters();
-  const opened = await openClientsAtRate(url, size, options.connectPerSecond);
+  let opened: OpenedClients;
+  if (serial) {
+    const clients: BenchClient[] = [];
+    for (let index = 0; index < size; index++) {
+      const client = await openClient(url, index);
+      await client.welcome;
+      await host.idle();
+      clients.push(client);
+    }
+    opened = { clients, failures: 0, seconds: (performance.now() - phase) / 1000 };
+  } else opened = await openClientsAtRate(url, size, options.connectPerSecond);
   const welcomes = await Promise.all(opened.clients.map((client) => client.welcome));
-  const afterConnect = await settledInvocations(
-    host,
-    beforeConnect,
-    'connectionEvents',
-    opened.clients.length,
-  );
-  await forEachConcurrently(welcomes, 16, async (welcome) => {
-    await rooms.join({
+  await settledInvocations(host, beforeConnect, 'connectionEvents', 1);
+  await host.idle();
+  const afterConnect = await host.counters();
+  phase = trace(`stack ${size}: connect and welcome`, phase);
+  await forEachConcurrently(welcomes, 32, async (welcome) => {
+    await rooms.store.join({
       room,
       connectionId: welcome.connectionId,
       userId: welcome.userId,
@@ -158,16 +210,36 @@ async function runOnStack(
       tokenExpiresAt: Math.floor(Date.parse(welcome.tokenExpiresAt) / 1000),
     });
   });
+  phase = trace(`stack ${size}: memberships`, phase);
   const beforeMessages = await host.counters();
   let afterPaced = beforeMessages;
   // Per-message figures come from the paced messages alone: one invocation at a time, as on Lambda,
   // where concurrent invocations run in instances of their own and do not slow each other down.
   const result = await exchange(opened.clients, room, options, async () => {
+    await host.idle();
     afterPaced = await host.counters();
   });
+  await host.idle();
   const afterMessages = await host.counters();
-  await closeAll(opened.clients);
-  const afterDisconnect = await settledInvocations(host, afterMessages, 'disconnect', opened.clients.length);
+  phase = trace(`stack ${size}: messages`, phase);
+  if (!serial) {
+    // Take the crowd out of the room first: otherwise each $disconnect tells everyone left (N² posts), a
+    // cost of the test, not of one message. The room's per-disconnection cost is measured serially.
+    await leaveAll(rooms.client, host.tableName, room, welcomes);
+    phase = trace(`stack ${size}: memberships removed`, phase);
+  }
+  if (serial) {
+    for (const client of opened.clients) {
+      const before = await host.counters();
+      await client.close();
+      await settledInvocations(host, before, 'disconnect', 1);
+      await host.idle();
+    }
+  } else await closeAll(opened.clients);
+  await settledInvocations(host, afterMessages, 'disconnect', opened.clients.length);
+  await host.idle();
+  const afterDisconnect = await host.counters();
+  trace(`stack ${size}: disconnect`, phase);
   return {
     exchange: result,
     perConnect: divided(countersBetween(beforeConnect, afterConnect), opened.clients.length),
@@ -178,11 +250,13 @@ async function runOnStack(
 }
 
 async function runOnBare(url: string, size: number, options: FanOutOptions): Promise<Exchange> {
+  const started = performance.now();
   const opened = await openClientsAtRate(url, size, options.connectPerSecond);
   try {
     return await exchange(opened.clients, `fanout-${size}`, options);
   } finally {
     await closeAll(opened.clients);
+    trace(`bare ${size}`, started);
   }
 }
 
@@ -235,17 +309,17 @@ export async function measureFanOut(options: FanOutOptions): Promise<BenchEntry[
     region: host.region,
     credentials: localCredentials,
   });
-  const rooms = new DynamoRoomStore(
-    DynamoDBDocumentClient.from(raw),
-    host.tableName,
-    defaults.connectionTtlSeconds,
-  );
+  const documents = DynamoDBDocumentClient.from(raw);
+  const rooms = {
+    store: new DynamoRoomStore(documents, host.tableName, defaults.connectionTtlSeconds),
+    client: documents,
+  };
   const entries: BenchEntry[] = [];
   const perOperation: BenchEntry[] = [];
   try {
     const url = `${host.webSocketUrl}?token=${encodeURIComponent(await login(host))}`;
     for (const size of options.roomSizes) {
-      const stack = await runOnStack(host, rooms, url, size, options);
+      const stack = await runOnStack(host, rooms, url, size, options, size === options.roomSizes[0]);
       const baseline = await runOnBare(bare.url, size, options);
       const p50 = percentile(stack.exchange.latencies, 50);
       const bareP50 = percentile(baseline.latencies, 50);
@@ -265,18 +339,14 @@ export async function measureFanOut(options: FanOutOptions): Promise<BenchEntry[
         ),
       );
       perOperation.push(
-        ...perOperationEntries(`message, room of ${size.toLocaleString('en-US')}`, stack.perMessage),
-        figure(
-          PER_OPERATION_SECTION,
-          `frames delivered per message, room of ${size.toLocaleString('en-US')}`,
-          stack.exchange.frames,
-          'frames',
-        ),
+        ...perOperationEntries(stackOperationLabels.message(size), stack.perMessage),
+        figure(PER_OPERATION_SECTION, framesEntryName(size), stack.exchange.frames, 'frames'),
       );
-      if (size === options.roomSizes[options.roomSizes.length - 1]) {
+      // From the smallest room, whose clients connect and leave one at a time.
+      if (size === options.roomSizes[0]) {
         perOperation.push(
-          ...perOperationEntries('connection ($connect, authorizer, welcome)', stack.perConnect),
-          ...perOperationEntries('disconnection', stack.perDisconnect),
+          ...perOperationEntries(stackOperationLabels.connection, stack.perConnect),
+          ...perOperationEntries(stackOperationLabels.disconnection, stack.perDisconnect),
         );
       }
     }

@@ -17,6 +17,7 @@ export interface JsonEntry {
   readonly goal?: BenchEntry['goal'];
   readonly deliveries?: BenchEntry['deliveries'];
   readonly note?: string;
+  readonly byFunction?: BenchEntry['byFunction'];
 }
 
 /** Rounds to 4 significant figures: the noise on a shared machine is far larger than that. */
@@ -33,6 +34,20 @@ export function toJsonEntries(entries: readonly BenchEntry[]): JsonEntry[] {
     ...(entry.goal ? { goal: entry.goal } : {}),
     ...(entry.deliveries ? { deliveries: entry.deliveries } : {}),
     ...(entry.note ? { note: entry.note } : {}),
+    ...(entry.byFunction
+      ? {
+          byFunction: Object.fromEntries(
+            Object.entries(entry.byFunction).map(([name, work]) => [
+              name,
+              {
+                invocations: rounded(work.invocations),
+                meanDurationMs: rounded(work.meanDurationMs),
+                logBytes: rounded(work.logBytes),
+              },
+            ]),
+          ),
+        }
+      : {}),
   }));
 }
 

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { measureBroadcastOverhead } from './broadcast-overhead.ts';
-import { bundleSizeEntries, measureBundleSizes } from './bundle-sizes.ts';
+import { bundleSizeEntries, measureBundleSizes, memoryEntries } from './bundle-sizes.ts';
 import { capacityEntries, measureCapacity } from './capacity.ts';
 import { measureConnectionsHeld } from './connections-held.ts';
 import type { BenchEntry } from './entry.ts';
@@ -39,7 +39,7 @@ const benchmarks: Record<BenchmarkName, () => Promise<BenchEntry[]>> = {
   'fan-out': () =>
     measureFanOut(
       quick
-        ? { roomSizes: [10, 100, 1000], paced: 5, burst: 10, connectPerSecond: 250 }
+        ? { roomSizes: [10, 100, 1000], paced: 5, burst: 5, connectPerSecond: 250 }
         : { roomSizes: [10, 100, 1000, 10_000], paced: 10, burst: 20, connectPerSecond: 250 },
     ),
   capacity: async () => capacityEntries(await measureCapacity()),
@@ -47,14 +47,17 @@ const benchmarks: Record<BenchmarkName, () => Promise<BenchEntry[]>> = {
   connections: () =>
     measureConnectionsHeld(
       quick
-        ? { connections: 1000, perSecond: 250, holdSeconds: 5 }
+        ? { connections: 500, perSecond: 250, holdSeconds: 5 }
         : { connections: 50_000, perSecond: 250, holdSeconds: 60 },
     ),
   'module-init': async () => {
     const runs = quick ? 3 : 11;
     return moduleInitEntries(await measureModuleInit({ runs }), runs);
   },
-  'bundle-sizes': async () => bundleSizeEntries(measureBundleSizes()),
+  'bundle-sizes': async () => {
+    const sizes = measureBundleSizes();
+    return [...bundleSizeEntries(sizes), ...memoryEntries(sizes)];
+  },
 };
 
 const started = Date.now();

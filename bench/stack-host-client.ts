@@ -14,11 +14,13 @@ export interface StackHost {
   readonly region: string;
   readonly pid: number;
   counters(): Promise<Counters>;
+  /** Resolves once no function invocation is running. */
+  idle(): Promise<void>;
   memory(gc: boolean): Promise<MemoryReading>;
   stop(): Promise<void>;
 }
 
-type Request = { type: 'counters' } | { type: 'memory'; gc: boolean } | { type: 'stop' };
+type Request = { type: 'counters' } | { type: 'idle' } | { type: 'memory'; gc: boolean } | { type: 'stop' };
 
 export async function startStackHost(): Promise<StackHost> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./stack-host.ts', import.meta.url)), [], {
@@ -58,6 +60,7 @@ export async function startStackHost(): Promise<StackHost> {
     region: info.region,
     pid: child.pid ?? 0,
     counters: () => ask<Counters>({ type: 'counters' }),
+    idle: () => ask<void>({ type: 'idle' }),
     memory: (gc) => ask<MemoryReading>({ type: 'memory', gc }),
     async stop() {
       if (child.exitCode !== null) return;

@@ -31,6 +31,7 @@ export interface MemoryReading {
 export type HostRequest =
   | { readonly type: 'counters'; readonly id: number }
   | { readonly type: 'memory'; readonly id: number; readonly gc: boolean }
+  | { readonly type: 'idle'; readonly id: number }
   | { readonly type: 'stop'; readonly id: number };
 
 export type HostMessage =
@@ -45,6 +46,7 @@ export type HostMessage =
   | { readonly type: 'reply'; readonly id: number; readonly data: unknown };
 
 const invocation = new AsyncLocalStorage<FunctionName>();
+let inFlight = 0;
 const counters: Counters = {};
 const countersOf = (name: string): FunctionCounters =>
   (counters[name] ??= { invocations: 0, durationMs: 0, logLines: 0, logBytes: 0 });
@@ -69,9 +71,11 @@ const stack = await startLocalStack({
     const handler = await loadCatalogueHandler(name);
     return async (event, context) => {
       const started = performance.now();
+      inFlight++;
       try {
         return await invocation.run(name, () => handler(event, context));
       } finally {
+        inFlight--;
         const entry = countersOf(name);
         entry.invocations++;
         entry.durationMs += performance.now() - started;
@@ -90,6 +94,12 @@ process.on('message', async (request: HostRequest) => {
     case 'counters':
       send({ type: 'reply', id: request.id, data: structuredClone(counters) });
       return;
+    case 'idle': {
+      // Work a client does not wait for (a broadcast's tail, a $disconnect) finishes before a snapshot.
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      send({ type: 'reply', id: request.id, data: null });
+      return;
+    }
     case 'memory': {
       if (request.gc) {
         const gc = (globalThis as { gc?: () => void }).gc;

@@ -29,7 +29,7 @@ export function axisDecades(values: readonly number[]): { readonly from: number;
   const positive = values.filter((value) => value > 0 && Number.isFinite(value));
   const low = Math.min(1, ...positive);
   const high = Math.max(1, ...positive);
-  return { from: Math.floor(Math.log10(low) - 1e-9), to: Math.max(Math.ceil(Math.log10(high) + 1e-9), 1) };
+  return { from: Math.floor(Math.log10(low) + 1e-9), to: Math.max(Math.ceil(Math.log10(high) - 1e-9), 1) };
 }
 
 export function renderRatioChart(entries: readonly BenchEntry[], options: ChartOptions): string {
