@@ -285,15 +285,21 @@ function perOperationEntries(label: string, counters: Counters): BenchEntry[] {
       ),
     );
   return [
-    figure(
-      PER_OPERATION_SECTION,
-      `Lambda invocations per ${label}`,
-      sum(counters, 'invocations'),
-      'invocations',
-      {
-        note: breakdown(counters),
-      },
-    ),
+    figure(PER_OPERATION_SECTION, invocationsEntryName(label), sum(counters, 'invocations'), 'invocations', {
+      note: breakdown(counters),
+      byFunction: Object.fromEntries(
+        Object.entries(counters)
+          .filter(([, c]) => c.invocations > 0)
+          .map(([name, c]) => [
+            name,
+            {
+              invocations: c.invocations,
+              meanDurationMs: c.durationMs / c.invocations,
+              logBytes: c.logBytes,
+            },
+          ]),
+      ),
+    }),
     figure(PER_OPERATION_SECTION, `log bytes per ${label}`, sum(counters, 'logBytes'), 'bytes', {
       note: `${formatNumber(sum(counters, 'logLines'))} lines, handlers' own JSON lines only`,
     }),
