@@ -85,5 +85,7 @@ export function bundleSizeEntries(sizes: readonly BundleSize[]): BenchEntry[] {
 
 /** Each function's configured memory, from the same template: the cost model bills GB-seconds with it. */
 export function memoryEntries(sizes: readonly BundleSize[]): BenchEntry[] {
-  return sizes.map((size) => figure(BUNDLE_SECTION, memoryEntryName(size.name), size.memoryMb, 'MB'));
+  return sizes.map((size) =>
+    figure(BUNDLE_SECTION, memoryEntryName(size.name), size.memoryMb, 'MB', { jsonOnly: true }),
+  );
 }

@@ -36,6 +36,8 @@ export interface BenchEntry {
   readonly deliveries?: DeliveryCounts;
   /** A few words printed beside the figure (what the baseline is, how far a run got). */
   readonly note?: string;
+  /** Written to the JSON report only, not printed: inputs of the cost model that the table shows otherwise. */
+  readonly jsonOnly?: boolean;
   /** Per Lambda function, for figures that add up several functions' work (JSON only). */
   readonly byFunction?: Readonly<Record<string, FunctionWork>>;
 }
@@ -53,7 +55,7 @@ export function figure(
   name: string,
   value: number,
   unit: string,
-  extra: Pick<BenchEntry, 'deliveries' | 'note' | 'byFunction'> = {},
+  extra: Pick<BenchEntry, 'deliveries' | 'note' | 'byFunction' | 'jsonOnly'> = {},
 ): BenchEntry {
   return { section, name, value, unit, ...extra };
 }

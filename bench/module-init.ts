@@ -25,6 +25,11 @@ export type SdkSource = 'runtime' | 'bundled';
 
 export interface ModuleInitOptions {
   readonly runs: number;
+  /**
+   * One unmeasured import of each variant first, so both start from the same page cache.
+   * @default true
+   */
+  readonly warmUp?: boolean;
   /** @default every function in the catalogue */
   readonly only?: readonly FunctionName[];
 }
@@ -104,9 +109,10 @@ export async function measureModuleInit(options: ModuleInitOptions): Promise<Mod
         bundled: await bundle(name, 'bundled', outdir),
       };
       const samples: Record<SdkSource, number[]> = { runtime: [], bundled: [] };
-      // One unmeasured import each, so both start from the same page cache.
-      importCpuMs(files.runtime);
-      importCpuMs(files.bundled);
+      if (options.warmUp ?? true) {
+        importCpuMs(files.runtime);
+        importCpuMs(files.bundled);
+      }
       for (let run = 0; run < options.runs; run++) {
         samples.runtime.push(importCpuMs(files.runtime));
         samples.bundled.push(importCpuMs(files.bundled));

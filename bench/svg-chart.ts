@@ -32,6 +32,9 @@ export function axisDecades(values: readonly number[]): { readonly from: number;
   return { from: Math.floor(Math.log10(low) + 1e-9), to: Math.max(Math.ceil(Math.log10(high) - 1e-9), 1) };
 }
 
+/** `2. Local stack …` → `2.`: the bar names the table section it comes from. */
+const sectionNumber = (entry: BenchEntry) => entry.section.split(' ')[0] ?? '';
+
 export function renderRatioChart(entries: readonly BenchEntry[], options: ChartOptions): string {
   const rows = entries.filter((entry) => entry.ratio !== undefined && entry.ratio > 0);
   const { from, to } = axisDecades(rows.flatMap((entry) => [entry.ratio as number, entry.goal?.ratio ?? 1]));
@@ -63,7 +66,7 @@ export function renderRatioChart(entries: readonly BenchEntry[], options: ChartO
     const start = Math.min(x(1), x(ratio));
     const width = Math.max(1, Math.abs(x(ratio) - x(1)));
     out.push(
-      `<text x="${layout.label - 8}" y="${y + 15}" text-anchor="end" fill="${colours.text}">${escapeXml(entry.name)}</text>`,
+      `<text x="${layout.label - 8}" y="${y + 15}" text-anchor="end" fill="${colours.text}">${escapeXml(`${sectionNumber(entry)} ${entry.name}`)}</text>`,
       `<rect x="${start.toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${layout.row - 8}" fill="${fill}"><title>${escapeXml(`${entry.section}: ${entry.name} ${formatRatio(ratio)}`)}</title></rect>`,
       `<text x="${(Math.max(x(1), x(ratio)) + 4).toFixed(1)}" y="${y + 15}" fill="${colours.text}">${escapeXml(formatRatio(ratio))}</text>`,
     );

@@ -46,8 +46,12 @@ export function entryRow(entry: BenchEntry): string[] {
   ];
 }
 
-/** The whole table as text: a header, then each section's title followed by its rows, in entry order. */
-export function formatTable(entries: readonly BenchEntry[]): string {
+/**
+ * The whole table as text: a header, then each section's title followed by its rows, in entry order.
+ * Entries marked `jsonOnly` are left out.
+ */
+export function formatTable(all: readonly BenchEntry[]): string {
+  const entries = all.filter((entry) => !entry.jsonOnly);
   const rows = entries.map(entryRow);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),

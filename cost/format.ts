@@ -51,8 +51,9 @@ export function formatBill(
       .map((part) => `${part.service} ${Math.round(part.share * 100)}%`)
       .join(', ')}`,
     `volumes: ${formatNumber(volumes.messages ?? 0)} messages sent, each delivered as ${formatNumber(volumes.framesPerMessage ?? 0)} frames; ${formatNumber(volumes.sessions ?? 0)} connections opened, ${formatNumber(volumes.joins ?? 0)} joins, ${formatNumber(volumes.sweeps ?? 0)} sweeps`,
+    ...bill.warnings.map((warning) => `WARNING: ${warning}`),
     `measured per operation: ${report} (npm run bench -- --json ${report}); prices: cost/prices.ts`,
-    `assumptions: ${assumptions.messageBytes} B messages, ${assumptions.sessionMinutes}-minute connections, ${assumptions.platformLogBytesPerInvocation} B Lambda platform log per invocation, ${assumptions.accessLogBytesPerRequest} B access-log line per request, ${assumptions.logRetentionMonths}-month log retention${
+    `assumptions: ${assumptions.messageBytes} B messages, ${assumptions.sessionMinutes}-minute connections, ${assumptions.platformLogBytesPerInvocation} B Lambda platform log per invocation, ${assumptions.accessLogBytesPerRequest} B access-log line per request, ${assumptions.logRetentionMonths}-month log retention, ${assumptions.membershipNotices ? 'joins and departures announced to the room' : 'no join or leave notices'}${
       Object.keys(assumptions.durationMs).length
         ? `, durations ${Object.entries(assumptions.durationMs)
             .map(([name, ms]) => `${name} ${ms} ms`)

@@ -41,6 +41,12 @@ export interface Assumptions {
   readonly durationMs: Readonly<Record<string, number>>;
   /** Milliseconds of one sweeper run (not measured on the local stack). @default 200 */
   readonly sweeperDurationMs: number;
+  /**
+   * Whether each join and each departure is announced to the whole room (`joined`, `left`), as the code
+   * does today; `false` prices a room without those notices.
+   * @default true
+   */
+  readonly membershipNotices: boolean;
 }
 
 export const defaultAssumptions: Assumptions = {
@@ -53,7 +59,11 @@ export const defaultAssumptions: Assumptions = {
   membershipBytes: 600,
   durationMs: {},
   sweeperDurationMs: 200,
+  membershipNotices: true,
 };
+
+/** API Gateway stops waiting for an integration after 29 s; a longer fan-out is cut off. */
+export const INTEGRATION_TIMEOUT_MS = 29_000;
 
 /** What the code tells the model: frame sizes from the frame builders, the sweeper's schedule. */
 export interface CodeFacts {
@@ -82,6 +92,8 @@ export interface Bill {
   readonly totalUsd: number;
   /** The counts behind the lines, for the notes under the bill. */
   readonly volumes: Readonly<Record<string, number>>;
+  /** Where the model had to go past what the deployment can do. */
+  readonly warnings: readonly string[];
 }
 
 const line = (
@@ -147,12 +159,13 @@ export function estimateMonthlyBill(
     profile.messages.map((point) => [point.roomSize, point.frames] as const),
     roomSize,
   );
+  const noticesPerJoin = assumptions.membershipNotices ? roomSize : 0;
   const apiMessages =
     messages * meteredMessages(code.sendRequestBytes(assumptions.messageBytes)) +
     messages * framesPerMessage * meteredMessages(code.messageFrameBytes(assumptions.messageBytes)) +
     sessions * 1 + // the welcome frame
-    joins * (1 + roomSize) + // joinRoom in, `joined` to the room
-    joins * roomSize; // `left` to the room when the connection goes
+    joins * (1 + noticesPerJoin) + // joinRoom in, `joined` to the room
+    joins * noticesPerJoin; // `left` to the room when the connection goes
   const firstTier = Math.min(apiMessages, MESSAGE_TIER_BOUNDARY);
   const api = prices.apiGateway;
 
@@ -173,8 +186,22 @@ export function estimateMonthlyBill(
   add(profile.connection, sessions);
   add(profile.disconnection, sessions);
   // joinRoom was not timed on the local stack; like sendMessage it writes and broadcasts to the room.
-  const sendDuration = messageWork.sendMessage?.meanDurationMs ?? 0;
-  add({ joinRoom: { invocations: 1, meanDurationMs: sendDuration, logBytes: 0 } }, joins);
+  const sendDuration = assumptions.durationMs.sendMessage ?? messageWork.sendMessage?.meanDurationMs ?? 0;
+  const warnings: string[] = [];
+  if (sendDuration > INTEGRATION_TIMEOUT_MS)
+    warnings.push(
+      `a fan-out to ${roomSize.toLocaleString('en-US')} members extrapolates to ${Math.round(sendDuration / 1000)} s, past API Gateway's 29 s integration timeout: the direct fan-out cannot serve this room, and the duration lines price a run it would not finish`,
+    );
+  add(
+    {
+      joinRoom: {
+        invocations: 1,
+        meanDurationMs: assumptions.membershipNotices ? sendDuration : 0,
+        logBytes: 0,
+      },
+    },
+    joins,
+  );
   add({ sweeper: { invocations: 1, meanDurationMs: assumptions.sweeperDurationMs, logBytes: 0 } }, sweeps);
 
   // DynamoDB: measured request units per operation, on-demand.
@@ -258,6 +285,7 @@ export function estimateMonthlyBill(
     lines,
     totalUsd: lines.reduce((sum, entry) => sum + entry.usd, 0),
     volumes: { sessions, joins, messages, sweeps, apiMessages, framesPerMessage },
+    warnings,
   };
 }
 

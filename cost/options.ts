@@ -53,6 +53,7 @@ export function parseCostOptions(argv: readonly string[]): CostOptions {
   const durationMs: Record<string, number> = {};
   let workloadName: WorkloadName | undefined;
   let report = DEFAULT_REPORT;
+  let notices = defaultAssumptions.membershipNotices;
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index] as string;
     const raw = argv[++index];
@@ -60,7 +61,11 @@ export function parseCostOptions(argv: readonly string[]): CostOptions {
       workload[workloadFlags[flag as keyof typeof workloadFlags]] = number(flag, raw);
     else if (flag in assumptionFlags)
       assumptions[assumptionFlags[flag as keyof typeof assumptionFlags]] = number(flag, raw);
-    else if (flag === '--duration') {
+    else if (flag === '--membership-notices') {
+      if (raw !== 'true' && raw !== 'false')
+        throw new CostUsageError(`--membership-notices must be true or false, got "${raw ?? ''}"`);
+      notices = raw === 'true';
+    } else if (flag === '--duration') {
       const [name, ms] = (raw ?? '').split('=');
       if (!name || ms === undefined)
         throw new CostUsageError(`--duration takes FUNCTION=MS, got "${raw ?? ''}"`);
@@ -87,7 +92,7 @@ export function parseCostOptions(argv: readonly string[]): CostOptions {
   return {
     workload: complete as Workload,
     ...(workloadName ? { workloadName } : {}),
-    assumptions: { ...defaultAssumptions, ...assumptions, durationMs },
+    assumptions: { ...defaultAssumptions, ...assumptions, durationMs, membershipNotices: notices },
     report,
   };
 }

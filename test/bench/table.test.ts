@@ -71,4 +71,13 @@ describe('formatTable', () => {
     expect(lines[6]).toMatch(/^held\s+1,000 connections$/);
     expect(lines).toHaveLength(7);
   });
+
+  it('leaves out figures meant for the JSON report only', () => {
+    const text = formatTable([
+      figure('6b. Sizes', 'bundle connect', 20, 'KB'),
+      figure('6b. Sizes', 'configured memory connect', 256, 'MB', { jsonOnly: true }),
+    ]);
+    expect(text).toContain('bundle connect');
+    expect(text).not.toContain('configured memory');
+  });
 });

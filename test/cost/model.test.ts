@@ -139,9 +139,37 @@ describe('estimateMonthlyBill', () => {
       code,
       prices,
     );
-    // sendMessage doubles from 200 to 400 ms: + 43,800 GB-s (joinRoom follows the measured sendMessage)
+    // sendMessage doubles from 200 to 400 ms: + 43,800 GB-s, and joinRoom, timed like it, + 73,000
     const duration = slower.lines.find((line) => line.item === 'duration (arm64)');
-    expect(duration?.quantity).toBeCloseTo(168_630 + 43_800);
+    expect(duration?.quantity).toBeCloseTo(168_630 + 43_800 + 73_000);
+  });
+});
+
+describe('membership notices and the integration timeout', () => {
+  it("drops the joined and left frames, and joinRoom's broadcast time, when rooms do not announce them", () => {
+    const quiet = estimateMonthlyBill(
+      { connections: 1000, rooms: 10, roomSize: 100, messagesPerMinute: 10 },
+      { ...defaultAssumptions, membershipNotices: false },
+      profile,
+      code,
+      prices,
+    );
+    // 438,000 + 43,800,000 + 730,000 welcomes + 730,000 joinRoom requests
+    expect(quiet.volumes.apiMessages).toBe(45_698_000);
+    // 168,630 GB-s less joinRoom's 73,000
+    expect(quiet.lines.find((line) => line.item === 'duration (arm64)')?.quantity).toBeCloseTo(95_630);
+  });
+
+  it("warns when the fan-out extrapolates past API Gateway's 29 s", () => {
+    const huge = estimateMonthlyBill(
+      { connections: 50_000, rooms: 1, roomSize: 50_000, messagesPerMinute: 1 },
+      defaultAssumptions,
+      profile,
+      code,
+      prices,
+    );
+    // 100 ms at 10, 200 ms at 100: 50,000 members extrapolate to 55.6 s
+    expect(huge.warnings).toEqual([expect.stringContaining("extrapolates to 56 s, past API Gateway's 29 s")]);
   });
 });
 

@@ -54,6 +54,7 @@ describe('parseCostOptions', () => {
     [['--workload', 'huge'], '--workload must be one of small-team, community, broadcast, got "huge"'],
     [['--duration', 'sendMessage'], '--duration takes FUNCTION=MS, got "sendMessage"'],
     [['--price', '1'], 'unknown flag "--price"'],
+    [['--membership-notices', 'no'], '--membership-notices must be true or false, got "no"'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCostOptions(argv)).toThrow(message);
   });

@@ -202,7 +202,11 @@ describe('function environment', () => {
     const [defaults, configured] = templates.map((template) => environmentOf(template, name));
 
     // Assess
-    expect(defaults).toMatchObject({ RATE_LIMIT_PER_SECOND: '10', RATE_LIMIT_BURST: '20', RATE_LIMIT_CLOSE_AFTER: '20' });
+    expect(defaults).toMatchObject({
+      RATE_LIMIT_PER_SECOND: '10',
+      RATE_LIMIT_BURST: '20',
+      RATE_LIMIT_CLOSE_AFTER: '20',
+    });
     expect(configured).toMatchObject({ RATE_LIMIT_PER_SECOND: '3', RATE_LIMIT_BURST: '6' });
   });
 
