@@ -83,7 +83,10 @@ async function exchange(
     const arrivals = await Promise.all(
       clients.flatMap((client) => numbers.map((number) => client.ledger.arrived(number, signal))),
     );
-    return Math.max(...arrivals.filter((at): at is number => at !== undefined));
+    // A loop, not Math.max(...): a room of 10,000 and a burst of 20 are 200,000 arrivals.
+    let last = Number.NaN;
+    for (const at of arrivals) if (at !== undefined && !(at <= last)) last = at;
+    return last;
   };
   const latencies: number[] = [];
   const sent: number[] = [];

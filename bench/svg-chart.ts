@@ -42,7 +42,8 @@ export function renderRatioChart(entries: readonly BenchEntry[], options: ChartO
   const x = (ratio: number) => layout.label + ((Math.log10(ratio) - from) / (to - from)) * plot;
   const height = layout.top + rows.length * layout.row + layout.bottom;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${height}" viewBox="0 0 ${layout.width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${height}" viewBox="0 0 ${layout.width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(`${options.title}. ${options.subtitle}`)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="16" font-weight="bold" fill="${colours.text}">${escapeXml(options.title)}</text>`,
     `<text x="12" y="42" fill="${colours.text}">${escapeXml(options.subtitle)}</text>`,

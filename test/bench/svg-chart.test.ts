@@ -38,6 +38,7 @@ describe('renderRatioChart', () => {
     expect(svg).toContain('broadcast &lt;1,000&gt;');
     expect(svg).toContain('Parley &amp; co');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.split('\n')[1]).toBe('<title>Parley &amp; co. 2 cores</title>');
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 });
