@@ -2,6 +2,8 @@
  * `npm run bench` flags: `--quick` (a smaller run, under 5 minutes on a 2-core machine), `--json FILE`
  * (the figures as JSON), `--svg FILE` (the ratio chart), `--only a,b` (some benchmarks only).
  */
+import { ParleyError } from '../lambdas/core/errors.ts';
+
 export const benchmarkNames = [
   'broadcast',
   'fan-out',
@@ -20,12 +22,8 @@ export interface BenchOptions {
   readonly only: readonly BenchmarkName[];
 }
 
-export class BenchUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+/** A flag `npm run bench` does not know, or one without its value. */
+export class BenchUsageError extends ParleyError {}
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let quick = false;

@@ -16,6 +16,7 @@ import {
   stackOperationLabels,
 } from '../bench/figure-names.ts';
 import type { JsonEntry } from '../bench/json-report.ts';
+import { ParleyError } from '../lambdas/core/errors.ts';
 
 export interface RequestUnits {
   readonly read: number;
@@ -43,10 +44,10 @@ export interface MeasuredProfile {
   readonly memoryMb: Readonly<Record<string, number>>;
 }
 
-export class MissingFigureError extends Error {
+/** The benchmark report lacks a figure the model needs. */
+export class MissingFigureError extends ParleyError {
   constructor(name: string, file: string) {
     super(`the figure "${name}" is not in ${file}; run npm run bench -- --json ${file} first`);
-    this.name = new.target.name;
   }
 }
 

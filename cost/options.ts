@@ -3,6 +3,7 @@
  * or `--workload NAME` with any of those overriding it), the assumptions, and `--report FILE`, the
  * benchmark JSON the measured figures come from.
  */
+import { ParleyError } from '../lambdas/core/errors.ts';
 import { type Assumptions, defaultAssumptions, type Workload } from './model.ts';
 import { namedWorkloads, type WorkloadName } from './workloads.ts';
 
@@ -13,12 +14,8 @@ export interface CostOptions {
   readonly report: string;
 }
 
-export class CostUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+/** A flag `npm run cost` does not know, a bad value, or a workload left incomplete. */
+export class CostUsageError extends ParleyError {}
 
 export const DEFAULT_REPORT = 'docs/bench.json';
 

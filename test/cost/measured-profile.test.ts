@@ -43,3 +43,13 @@ describe('profileFromReport', () => {
     );
   });
 });
+
+describe('the checked-in report (docs/bench.json)', () => {
+  it('has every figure the cost model reads', async () => {
+    const { readJsonReport } = await import('../../bench/json-report.ts');
+    const profile = profileFromReport(readJsonReport('docs/bench.json'), 'docs/bench.json');
+    expect(profile.messages.map((point) => point.roomSize)).toEqual(expect.arrayContaining([10, 100, 1000]));
+    expect(Object.keys(profile.connection)).toEqual(expect.arrayContaining(['authorizer', 'connect']));
+    expect(profile.memoryMb.sendMessage).toBe(512);
+  });
+});
