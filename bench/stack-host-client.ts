@@ -18,9 +18,16 @@ export interface StackHost {
   idle(): Promise<void>;
   memory(gc: boolean): Promise<MemoryReading>;
   stop(): Promise<void>;
+  /** Ends the host at once, leaving connections and running invocations behind (the table is discarded). */
+  abandon(): Promise<void>;
 }
 
-type Request = { type: 'counters' } | { type: 'idle' } | { type: 'memory'; gc: boolean } | { type: 'stop' };
+type Request =
+  | { type: 'counters' }
+  | { type: 'idle' }
+  | { type: 'memory'; gc: boolean }
+  | { type: 'stop' }
+  | { type: 'abandon' };
 
 export async function startStackHost(): Promise<StackHost> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./stack-host.ts', import.meta.url)), [], {
@@ -66,6 +73,12 @@ export async function startStackHost(): Promise<StackHost> {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
       await ask({ type: 'stop' });
+      await exited;
+    },
+    async abandon() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send({ type: 'abandon', id: nextId++ } satisfies HostRequest);
       await exited;
     },
   };

@@ -5,7 +5,7 @@
  * around the catalogue's handlers (the very files the CDK stack deploys).
  *
  * Started by `startStackHost()` (bench/stack-host-client.ts) with `node --import tsx --expose-gc`; speaks
- * over the IPC channel: it sends `ready`, and answers `counters`, `memory` and `stop`.
+ * over the IPC channel: it sends `ready`, and answers `counters`, `idle`, `memory`, `stop` and `abandon`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
@@ -32,7 +32,8 @@ export type HostRequest =
   | { readonly type: 'counters'; readonly id: number }
   | { readonly type: 'memory'; readonly id: number; readonly gc: boolean }
   | { readonly type: 'idle'; readonly id: number }
-  | { readonly type: 'stop'; readonly id: number };
+  | { readonly type: 'stop'; readonly id: number }
+  | { readonly type: 'abandon'; readonly id: number };
 
 export type HostMessage =
   | {
@@ -112,6 +113,12 @@ process.on('message', async (request: HostRequest) => {
       send({ type: 'reply', id: request.id, data: memory() });
       return;
     }
+    case 'abandon':
+      // Exits without closing connections or waiting for running invocations (a $disconnect tail of
+      // thousands): DynamoDB Local is killed by its exit hook, the table is in memory and thrown away.
+      send({ type: 'reply', id: request.id, data: null });
+      process.exit(0);
+      return;
     case 'stop':
       await stack.stop();
       send({ type: 'reply', id: request.id, data: null });
