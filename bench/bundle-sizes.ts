@@ -3,10 +3,11 @@
  * `cdk deploy` uploads): raw bytes, gzip bytes (close to what Lambda downloads at cold start) and the
  * source map. Functions are matched to their assets through the template's `aws:asset:path` metadata.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type FunctionName, functions } from '../lambdas/functions.ts';
 import { type BenchEntry, figure } from './entry.ts';
@@ -21,12 +22,13 @@ export interface BundleSize {
   readonly memoryMb: number;
 }
 
-export function measureBundleSizes(): BundleSize[] {
+export async function measureBundleSizes(): Promise<BundleSize[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'parley-synth-'));
   try {
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    // Asynchronous, so the benchmark can run it beside another one that measures no time.
+    await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
     });
     const template = JSON.parse(readFileSync(join(outdir, 'Parley.template.json'), 'utf8')) as {
       Resources: Record<
@@ -58,19 +60,9 @@ export function measureBundleSizes(): BundleSize[] {
   }
 }
 
-export function formatBundleSizes(sizes: readonly BundleSize[]): string {
-  const rows = sizes.map(
-    (size) =>
-      `${size.name.padEnd(18)}${String(size.bytes).padStart(10)}${String(size.gzipBytes).padStart(10)}${String(size.sourceMapBytes).padStart(10)}`,
-  );
-  return [
-    `${'function'.padEnd(18)}${'bytes'.padStart(10)}${'gzip'.padStart(10)}${'map'.padStart(10)}`,
-    ...rows,
-  ].join('\n');
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(formatBundleSizes(measureBundleSizes()));
+  const { formatTable } = await import('./table.ts');
+  console.log(formatTable(bundleSizeEntries(await measureBundleSizes())));
 }
 
 export const BUNDLE_SECTION = '6b. Bundle sizes (cdk synth, as deployed: AWS SDK from the runtime)';
