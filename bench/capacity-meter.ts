@@ -11,15 +11,18 @@ export interface CapacityReading {
   readonly requests: number;
   readonly read: number;
   readonly write: number;
-  /** The part of `read` and `write` consumed inside transactions, which AWS bills twice. */
-  readonly transactional: number;
+  /** The part of `read` consumed by transactions (TransactGetItems), which AWS bills twice. */
+  readonly transactionalRead: number;
+  /** The part of `write` consumed by transactions (TransactWriteItems), which AWS bills twice. */
+  readonly transactionalWrite: number;
 }
 
 export class CapacityMeter {
   private requests = 0;
   private read = 0;
   private write = 0;
-  private transactional = 0;
+  private transactionalRead = 0;
+  private transactionalWrite = 0;
 
   attach(client: DynamoDBDocumentClient): void {
     client.middlewareStack.add(
@@ -52,14 +55,16 @@ export class CapacityMeter {
       requests: this.requests,
       read: this.read,
       write: this.write,
-      transactional: this.transactional,
+      transactionalRead: this.transactionalRead,
+      transactionalWrite: this.transactionalWrite,
     };
     await operation();
     return {
       requests: this.requests - before.requests,
       read: this.read - before.read,
       write: this.write - before.write,
-      transactional: this.transactional - before.transactional,
+      transactionalRead: this.transactionalRead - before.transactionalRead,
+      transactionalWrite: this.transactionalWrite - before.transactionalWrite,
     };
   }
 
@@ -72,6 +77,7 @@ export class CapacityMeter {
     const units = [consumed ?? []].flat().reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
     if (isRead) this.read += units;
     else this.write += units;
-    if (isTransaction) this.transactional += units;
+    if (isTransaction && isRead) this.transactionalRead += units;
+    if (isTransaction && !isRead) this.transactionalWrite += units;
   }
 }

@@ -159,13 +159,13 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
  */
 export function capacityEntries(rows: readonly CapacityRow[]): BenchEntry[] {
   return rows.flatMap(({ id, operation, reading }) => {
-    const transactionalRead =
-      reading.transactional > 0 && reading.read > 0 ? Math.min(reading.read, reading.transactional) : 0;
-    const transactionalWrite = reading.transactional - transactionalRead;
-    const note = `${operation}: ${reading.requests} requests${reading.transactional > 0 ? `, ${reading.transactional} units in transactions (billed twice)` : ''}`;
+    const transactional = reading.transactionalRead + reading.transactionalWrite;
+    const note = `${operation}: ${reading.requests} requests${transactional > 0 ? `, ${transactional} units in transactions (billed twice)` : ''}`;
     return [
-      figure(SECTION, capacityEntryName(id, 'RRU'), reading.read + transactionalRead, 'RRU', { note }),
-      figure(SECTION, capacityEntryName(id, 'WRU'), reading.write + transactionalWrite, 'WRU'),
+      figure(SECTION, capacityEntryName(id, 'RRU'), reading.read + reading.transactionalRead, 'RRU', {
+        note,
+      }),
+      figure(SECTION, capacityEntryName(id, 'WRU'), reading.write + reading.transactionalWrite, 'WRU'),
     ];
   });
 }
