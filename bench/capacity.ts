@@ -9,13 +9,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCallerGate } from '../lambdas/adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../lambdas/adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
+import { DynamoCreationLimiter } from '../lambdas/adapters/dynamo-creation-limiter.ts';
+import { DynamoMessageHistory } from '../lambdas/adapters/dynamo-message-history.ts';
+import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
 import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
 import type { Identity } from '../lambdas/core/identity.ts';
+import { joinRoom, leaveRoom } from '../lambdas/core/membership.ts';
+import { newEpoch } from '../lambdas/core/message-id.ts';
+import { sendMessage } from '../lambdas/core/messages.ts';
 import type { ConnectionGateway } from '../lambdas/core/ports.ts';
-import { joinRoom, leaveRoom, sendMessage } from '../lambdas/core/rooms.ts';
 import { sweepConnections } from '../lambdas/core/sweeper.ts';
+import { defaults } from '../lambdas/defaults.ts';
 import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { ensureTable } from '../local/dynamodb/table.ts';
 import { CapacityMeter, type CapacityReading } from './capacity-meter.ts';
@@ -71,6 +77,22 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
       logger: silent,
       now: Date.now,
       newMessageId: () => `m-${Date.now()}`,
+      newEpoch: () => newEpoch(),
+      directory: new DynamoRoomDirectory(client, TABLE),
+      creations: new DynamoCreationLimiter(client, TABLE, 0),
+      rules: { ...defaults.rooms, occupancyIntervalMs: 3_000 },
+      sleep: async () => undefined,
+      history: new DynamoMessageHistory(client, TABLE, {
+        retentionDays: 7,
+        roomRate: defaults.history.roomRate,
+      }),
+      historyRules: {
+        retentionMs: 7 * 86_400_000,
+        maxReplay: 500,
+        holeTimeoutMs: 60_000,
+        deleteOwnWindowMs: 900_000,
+      },
+      closeAfterRefusals: 20,
       slots: new DynamoConnectionSlots(client, TABLE, TTL),
       probeMinAgeMs: 30_000,
       gate: new DynamoCallerGate(client, TABLE, { perSecond: 10, burst: 20 }),
@@ -95,40 +117,69 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
       'caller gate without a rate limit (strongly consistent GetItem)',
       () => new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
     );
-    await row('joinRoom', 'joinRoom (transaction) + joined to 1 member', () =>
-      joinRoom(deps, caller, 'bench-0'),
+    await row('joinRoom (new room)', 'joinRoom of a new room (create it, then join)', () =>
+      joinRoom(deps, caller, { room: 'bench-new' }),
     );
+    await row('joinRoom', 'joinRoom of an existing room + joined to 1 member', async () => {
+      await deps.directory.create({
+        room: 'bench-0',
+        title: 'bench-0',
+        visibility: 'public',
+        posting: 'everyone',
+        owner: 'someone',
+        epoch: newEpoch(),
+        members: 0,
+        createdAt: Date.now(),
+      });
+      return joinRoom(deps, caller, { room: 'bench-0' });
+    });
 
     for (const size of ROOM_SIZES) {
       const room = `bench-${size}`;
-      // Seeding is not measured (the meter only adds up inside `row`), so it may run 16 at a time.
+      const epoch = newEpoch();
+      await deps.directory.create({
+        room,
+        title: room,
+        visibility: 'public',
+        posting: 'everyone',
+        owner: 'someone',
+        epoch,
+        members: 0,
+        createdAt: Date.now(),
+      });
+      // Seeding is not measured (the meter adds up only inside `row`), so it may run 16 at a time.
       const indexes = Array.from({ length: size }, (_, index) => index);
       await forEachConcurrently(indexes, 16, async (index) => {
         const connectionId = `r${size}-${index}`;
         await openConnection(deps, connectionId, user(1000 + index), 0);
         const member = await connections.find(connectionId);
-        if (member)
-          await rooms.join({
+        if (!member) return;
+        // Filled through the store: joins through the use case would announce each arrival.
+        await rooms.join(
+          {
             room,
             connectionId,
             userId: member.userId,
             username: member.username,
             joinedAt: Date.now(),
             tokenExpiresAt: member.tokenExpiresAt,
-          });
+          },
+          { epoch, maxRoomsPerConnection: 0 },
+        );
+        await rooms.addPresence(room, member, connectionId, Date.now(), 0);
       });
       const sender = await connections.find(`r${size}-0`);
       if (!sender) throw new Error('the sender was not stored');
       await row(`sendMessage, room of ${size}`, `sendMessage to a room of ${size}`, () =>
-        sendMessage(deps, sender, room, 'hello, room'),
+        sendMessage(deps, sender, { action: 'sendMessage', room, content: 'hello, room' }),
       );
     }
 
-    await row('leaveRoom', 'leaveRoom (transaction) + left to the rest', () =>
-      leaveRoom(deps, caller, 'bench-0'),
+    await row('leaveRoom', 'leaveRoom (transaction, presence) + left to the rest', () =>
+      leaveRoom(deps, caller, { action: 'leaveRoom', room: 'bench-0' }),
     );
-    await joinRoom(deps, caller, 'bench-0');
-    await joinRoom(deps, caller, 'bench-10');
+    await joinRoom(deps, caller, { room: 'bench-0' });
+    await joinRoom(deps, caller, { room: 'bench-10' });
     await row(
       '$disconnect (2 rooms)',
       '$disconnect with 2 rooms (Query, batch delete, slot release, left notices)',
@@ -155,7 +206,7 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
 
 /**
  * One RRU and one WRU figure per operation, as AWS bills them: DynamoDB Local reports a transaction's
- * units once, AWS bills them twice, so the transactional part is counted twice here.
+ * units once, AWS bills them twice, so units spent in transactions are counted twice here.
  */
 export function capacityEntries(rows: readonly CapacityRow[]): BenchEntry[] {
   return rows.flatMap(({ id, operation, reading }) => {

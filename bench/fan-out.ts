@@ -15,6 +15,7 @@
 import { setMaxListeners } from 'node:events';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { keys } from '../lambdas/adapters/table-layout.ts';
 import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
@@ -178,7 +179,11 @@ async function leaveAll(
 
 async function runOnStack(
   host: StackHost,
-  rooms: { readonly store: DynamoRoomStore; readonly client: DynamoDBDocumentClient },
+  rooms: {
+    readonly store: DynamoRoomStore;
+    readonly directory: DynamoRoomDirectory;
+    readonly client: DynamoDBDocumentClient;
+  },
   url: string,
   size: number,
   options: FanOutOptions,
@@ -204,16 +209,27 @@ async function runOnStack(
   await host.idle();
   const afterConnect = await host.counters();
   phase = trace(`stack ${size}: connect and welcome`, phase);
-  await forEachConcurrently(welcomes, 32, async (welcome) => {
-    await rooms.store.join({
+  // The sender creates the room and joins it through the real route; the others are written as that
+  // join writes them (membership and presence), without each arrival being announced to the room.
+  const sender = opened.clients[0] as BenchClient;
+  const joined = sender.nextFrame('joined');
+  sender.socket.send(JSON.stringify({ action: 'joinRoom', room }));
+  await joined;
+  const epoch = (await rooms.directory.describe(room))?.epoch;
+  if (!epoch) throw new Error(`room ${room} was not created by its sender's joinRoom`);
+  await forEachConcurrently(welcomes.slice(1), 32, async (welcome) => {
+    const membership = {
       room,
       connectionId: welcome.connectionId,
       userId: welcome.userId,
       username: welcome.username,
       joinedAt: Date.now(),
       tokenExpiresAt: Math.floor(Date.parse(welcome.tokenExpiresAt) / 1000),
-    });
+    };
+    await rooms.store.join(membership, { epoch, maxRoomsPerConnection: 0 });
+    await rooms.store.addPresence(room, welcome, welcome.connectionId, Date.now(), 0);
   });
+  await host.idle();
   phase = trace(`stack ${size}: memberships`, phase);
   const beforeMessages = await host.counters();
   let afterPaced = beforeMessages;
@@ -229,7 +245,7 @@ async function runOnStack(
   if (!serial) {
     // Take the crowd out of the room first: otherwise each $disconnect tells everyone left (N² posts), a
     // cost of the test, not of one message. The room's per-disconnection cost is measured serially.
-    await leaveAll(rooms.client, host.tableName, room, welcomes);
+    await leaveAll(rooms.client, host.tableName, room, welcomes.slice(1));
     phase = trace(`stack ${size}: memberships removed`, phase);
   }
   let afterDisconnect = afterMessages;
@@ -332,6 +348,7 @@ export async function measureFanOut(options: FanOutOptions): Promise<BenchEntry[
   const documents = DynamoDBDocumentClient.from(raw);
   const rooms = {
     store: new DynamoRoomStore(documents, host.tableName, defaults.connectionTtlSeconds),
+    directory: new DynamoRoomDirectory(documents, host.tableName),
     client: documents,
   };
   const entries: BenchEntry[] = [];

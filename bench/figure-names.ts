@@ -13,6 +13,7 @@ export type CapacityOperation =
   | 'caller gate (every frame)'
   | 'caller gate (no rate limit)'
   | 'joinRoom'
+  | 'joinRoom (new room)'
   | `sendMessage, room of ${(typeof CAPACITY_ROOM_SIZES)[number]}`
   | 'leaveRoom'
   | '$disconnect (2 rooms)'

@@ -23,6 +23,8 @@ export interface BenchClient {
   readonly welcome: Promise<WelcomeInfo>;
   readonly ledger: DeliveryLedger;
   readonly frames: { count: number };
+  /** Resolves on the next frame of this `type` (e.g. the `joined` a `joinRoom` brings back). */
+  nextFrame(type: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function openClient(url: string, index: number): Promise<BenchClien
   });
   const ledger = new DeliveryLedger();
   const frames = { count: 0 };
+  const awaited = new Map<string, () => void>();
   let welcomed: (info: WelcomeInfo) => void = () => undefined;
   const welcome = new Promise<WelcomeInfo>((resolve) => {
     welcomed = resolve;
@@ -55,6 +58,10 @@ export async function openClient(url: string, index: number): Promise<BenchClien
       username?: string;
       tokenExpiresAt?: string;
     };
+    if (frame.type) {
+      awaited.get(frame.type)?.();
+      awaited.delete(frame.type);
+    }
     if (frame.type === 'message' && frame.content) {
       const match = numbered.exec(frame.content);
       if (match) ledger.record(Number(match[1]), at);
@@ -83,6 +90,10 @@ export async function openClient(url: string, index: number): Promise<BenchClien
     welcome,
     ledger,
     frames,
+    nextFrame: (type) =>
+      new Promise<void>((resolve) => {
+        awaited.set(type, resolve);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         if (socket.readyState === WebSocket.CLOSED) return resolve();

@@ -69,6 +69,7 @@ export function profileFromReport(entries: readonly JsonEntry[], file = 'the rep
     'caller gate (every frame)',
     'caller gate (no rate limit)',
     'joinRoom',
+    'joinRoom (new room)',
     ...CAPACITY_ROOM_SIZES.map((size) => `sendMessage, room of ${size}` as const),
     'leaveRoom',
     '$disconnect (2 rooms)',

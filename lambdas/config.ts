@@ -184,6 +184,62 @@ export function loadSessionPolicyConfig(env: Env = process.env): SessionPolicyCo
   });
 }
 
+/** Limits and thresholds of rooms (lambdas/core/presence.ts `RoomRules`). */
+export interface RoomConfig {
+  readonly maxRoomsPerConnection: number;
+  readonly maxMembersPerRoom: number;
+  /** 0: no limit. */
+  readonly createdPerUserPerHour: number;
+  readonly announceJoinsUpTo: number;
+  readonly occupancyIntervalSeconds: number;
+}
+
+export function loadRoomConfig(env: Env = process.env): RoomConfig {
+  const reader = new EnvReader(env);
+  const rooms = defaults.rooms;
+  return reader.done({
+    maxRoomsPerConnection: reader.integer('ROOMS_PER_CONNECTION', rooms.maxRoomsPerConnection, 0, 10_000),
+    maxMembersPerRoom: reader.integer('MEMBERS_PER_ROOM', rooms.maxMembersPerRoom, 0, 10_000_000),
+    createdPerUserPerHour: reader.integer('ROOMS_CREATED_PER_HOUR', rooms.createdPerUserPerHour, 0, 100_000),
+    announceJoinsUpTo: reader.integer('ANNOUNCE_JOINS_UP_TO', rooms.announceJoinsUpTo, 0, 10_000_000),
+    occupancyIntervalSeconds: reader.integer(
+      'OCCUPANCY_INTERVAL_SECONDS',
+      rooms.occupancyIntervalSeconds,
+      1,
+      3600,
+    ),
+  });
+}
+
+/** Message history and catch-up (lambdas/core/history.ts `HistoryRules`) and the rooms' publish rate. */
+export interface HistoryConfig {
+  readonly retentionDays: number;
+  readonly maxReplay: number;
+  readonly holeTimeoutSeconds: number;
+  readonly deleteOwnWindowSeconds: number;
+  /** Undefined when ROOM_MESSAGES_PER_SECOND is 0 (no per-room rate). */
+  readonly roomRate: RateLimit | undefined;
+}
+
+export function loadHistoryConfig(env: Env = process.env): HistoryConfig {
+  const reader = new EnvReader(env);
+  const history = defaults.history;
+  const perSecond = reader.integer('ROOM_MESSAGES_PER_SECOND', history.roomRate.perSecond, 0, 1_000);
+  const burst = reader.integer('ROOM_MESSAGES_BURST', history.roomRate.burst, 1, 10_000);
+  return reader.done({
+    retentionDays: reader.integer('HISTORY_RETENTION_DAYS', history.retentionDays, 0, 3650),
+    maxReplay: reader.integer('MAX_REPLAY', history.maxReplay, 0, 10_000),
+    holeTimeoutSeconds: reader.integer('HISTORY_HOLE_TIMEOUT_SECONDS', history.holeTimeoutSeconds, 1, 3600),
+    deleteOwnWindowSeconds: reader.integer(
+      'DELETE_OWN_WINDOW_SECONDS',
+      history.deleteOwnWindowSeconds,
+      0,
+      31_536_000,
+    ),
+    roomRate: perSecond > 0 ? { perSecond, burst } : undefined,
+  });
+}
+
 /** Limits applied when a connection opens. */
 export interface ConnectPolicyConfig {
   /** Concurrent connections per user across all instances; 0 means no cap. @default 5 */

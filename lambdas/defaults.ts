@@ -23,6 +23,35 @@ export const defaults = {
   reauthNoticeSeconds: 120,
   /** Seconds after token expiry before the sweeper closes the connection. */
   reauthGraceSeconds: 30,
+  /** Limits and thresholds of rooms. */
+  rooms: {
+    /** Rooms one connection may be in at once (ROOM_LIMIT beyond). */
+    maxRoomsPerConnection: 50,
+    /** Users one room may hold (ROOM_FULL beyond). */
+    maxMembersPerRoom: 10_000,
+    /** Rooms one user may create per hour, `joinRoom` of an unknown name included (RATE_LIMITED beyond). */
+    createdPerUserPerHour: 20,
+    /** Rooms with more users than this announce `occupancy` instead of each `joined` and `left`. */
+    announceJoinsUpTo: 100,
+    /** Seconds between two `occupancy` frames of one room, at most one per interval. */
+    occupancyIntervalSeconds: 3,
+  },
+  /** Message history and catch-up. */
+  history: {
+    /** Days messages are kept; 0 keeps none (sequence numbers still run). */
+    retentionDays: 7,
+    /** Messages a join with `since` replays at most; the client pages on with `history`. */
+    maxReplay: 500,
+    /** Seconds after which a number no message was stored under is filled with a tombstone. */
+    holeTimeoutSeconds: 60,
+    /** Seconds a sender may delete their own message for. */
+    deleteOwnWindowSeconds: 900,
+    /**
+     * Messages per second one room takes, and its burst (ROOM_BUSY beyond): well below the 1,000 writes
+     * per second one DynamoDB partition holds, which a room's counter and history each live in.
+     */
+    roomRate: { perSecond: 50, burst: 100 },
+  },
   /** Seconds a connection's rows live before DynamoDB TTL may remove them (above API Gateway's 2 h). */
   connectionTtlSeconds: 3 * 3600,
 } as const;

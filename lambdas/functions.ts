@@ -13,6 +13,10 @@ export type FunctionName =
   | 'joinRoom'
   | 'leaveRoom'
   | 'sendMessage'
+  | 'rooms'
+  | 'moderation'
+  | 'presence'
+  | 'history'
   | 'connectionEvents'
   | 'reauth'
   | 'sweeper'
@@ -41,6 +45,16 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
   joinRoom: { entry: 'lambdas/handlers/join-room.ts', description: 'Adds the connection to a room' },
   leaveRoom: { entry: 'lambdas/handlers/leave-room.ts', description: 'Removes the connection from a room' },
   sendMessage: { entry: 'lambdas/handlers/send-message.ts', description: 'Broadcasts a message to a room' },
+  rooms: { entry: 'lambdas/handlers/rooms.ts', description: 'Creates, changes, deletes and lists rooms' },
+  moderation: {
+    entry: 'lambdas/handlers/moderation.ts',
+    description: 'Invitations, kicks, bans and room roles',
+  },
+  presence: { entry: 'lambdas/handlers/presence.ts', description: 'Says who is in a room' },
+  history: {
+    entry: 'lambdas/handlers/history.ts',
+    description: 'Pages through a room’s history and deletes messages',
+  },
   connectionEvents: {
     entry: 'lambdas/handlers/connection-events.ts',
     description: 'Reacts to stored connections (welcome frame) from the table stream',
@@ -74,6 +88,19 @@ export const webSocketRoutes: Readonly<Record<string, FunctionName>> = {
   leaveRoom: 'leaveRoom',
   sendMessage: 'sendMessage',
   reauth: 'reauth',
+  createRoom: 'rooms',
+  updateRoom: 'rooms',
+  deleteRoom: 'rooms',
+  listRooms: 'rooms',
+  invite: 'moderation',
+  uninvite: 'moderation',
+  kick: 'moderation',
+  ban: 'moderation',
+  unban: 'moderation',
+  setRole: 'moderation',
+  presence: 'presence',
+  history: 'history',
+  deleteMessage: 'history',
 };
 
 export const routeSelectionExpression = '$request.body.action';

@@ -2,8 +2,10 @@ import {
   loadAuthConfig,
   loadConnectPolicyConfig,
   loadGatewayConfig,
+  loadHistoryConfig,
   loadLoginConfig,
   loadOriginConfig,
+  loadRoomConfig,
   loadSessionPolicyConfig,
   loadStoreConfig,
   loadSweepConfig,
@@ -54,7 +56,21 @@ export interface FunctionSettings {
   };
   readonly reauthNoticeSeconds: number;
   readonly reauthGraceSeconds: number;
+  readonly rooms: RoomLimits;
+  readonly history: HistorySettings;
 }
+
+/** History settings (see lambdas/defaults.ts `history`). */
+export interface HistorySettings {
+  readonly retentionDays: number;
+  readonly maxReplay: number;
+  readonly holeTimeoutSeconds: number;
+  readonly deleteOwnWindowSeconds: number;
+  readonly roomRate: { readonly perSecond: number; readonly burst: number };
+}
+
+/** Room limits and thresholds (see lambdas/defaults.ts `rooms`). */
+export type RoomLimits = { readonly [K in keyof typeof defaults.rooms]: number };
 
 /**
  * One configuration section: the variables it is given, and the loader of lambdas/config.ts that reads
@@ -122,6 +138,29 @@ const sections = {
     }),
     load: loadSessionPolicyConfig,
   },
+  /** Limits and thresholds of rooms, read by every function that joins, leaves or announces. */
+  rooms: {
+    variables: ({ rooms }) => ({
+      ROOMS_PER_CONNECTION: String(rooms.maxRoomsPerConnection),
+      MEMBERS_PER_ROOM: String(rooms.maxMembersPerRoom),
+      ROOMS_CREATED_PER_HOUR: String(rooms.createdPerUserPerHour),
+      ANNOUNCE_JOINS_UP_TO: String(rooms.announceJoinsUpTo),
+      OCCUPANCY_INTERVAL_SECONDS: String(rooms.occupancyIntervalSeconds),
+    }),
+    load: loadRoomConfig,
+  },
+  /** Message history, catch-up and the rooms' publish rate. */
+  history: {
+    variables: ({ history }) => ({
+      HISTORY_RETENTION_DAYS: String(history.retentionDays),
+      MAX_REPLAY: String(history.maxReplay),
+      HISTORY_HOLE_TIMEOUT_SECONDS: String(history.holeTimeoutSeconds),
+      DELETE_OWN_WINDOW_SECONDS: String(history.deleteOwnWindowSeconds),
+      ROOM_MESSAGES_PER_SECOND: String(history.roomRate.perSecond),
+      ROOM_MESSAGES_BURST: String(history.roomRate.burst),
+    }),
+    load: loadHistoryConfig,
+  },
   sweep: {
     variables: (s) => ({
       REAUTH_NOTICE_SECONDS: String(s.reauthNoticeSeconds),
@@ -134,7 +173,7 @@ const sections = {
 export type EnvironmentSection = keyof typeof sections;
 
 /** Rooms and connections: the shared handler wiring (lambdas/handlers/wiring.ts) loads both. */
-const session = ['store', 'gateway'] as const satisfies readonly EnvironmentSection[];
+const session = ['store', 'gateway', 'rooms', 'history'] as const satisfies readonly EnvironmentSection[];
 const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
 
 /** The sections each function's handler loads. */
@@ -146,6 +185,10 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   joinRoom: messageRoute,
   leaveRoom: messageRoute,
   sendMessage: messageRoute,
+  rooms: messageRoute,
+  moderation: messageRoute,
+  presence: messageRoute,
+  history: messageRoute,
   reauth: [...messageRoute, 'tokenIssuer'],
   connectionEvents: session,
   sweeper: [...session, 'sweep'],

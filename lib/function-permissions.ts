@@ -13,7 +13,8 @@ export type TableAction =
   | 'DeleteItem'
   | 'BatchWriteItem'
   | 'TransactWriteItems'
-  | 'ConditionCheckItem';
+  | 'ConditionCheckItem'
+  | 'BatchGetItem';
 
 export interface FunctionPermissions {
   /**
@@ -33,6 +34,13 @@ export interface FunctionPermissions {
   readonly manageConnections: boolean;
 }
 
+/**
+ * What finding a connection gone takes (broadcast.ts, presence.ts): read its rows (Query, GetItem),
+ * delete them (BatchWriteItem, DeleteItem) and update its rooms' presence and counts (UpdateItem).
+ * Every function that posts to connections may find one gone.
+ */
+const departures: readonly TableAction[] = ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+
 /** Every ticket item (`TICKET#<sha256>` / `TICKET`), from the shared table layout. */
 const ticketItems = [keys.ticket('*').pk];
 
@@ -47,40 +55,44 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
   authorizer: { tableActions: ['DeleteItem'], leadingKeys: ticketItems, manageConnections: false },
   // Claims and releases per-user slots (PutItem, DeleteItem) and stores the connection (PutItem). At the
   // cap it probes older holders (GET @connections) and removes vanished ones, telling their rooms.
-  connect: { tableActions: ['PutItem', 'DeleteItem', 'Query', 'BatchWriteItem'], manageConnections: true },
-  disconnect: { tableActions: ['Query', 'DeleteItem', 'BatchWriteItem'], manageConnections: true },
-  // Every message route reads the caller (GetItem) and spends from its rate bucket (UpdateItem).
-  default: { tableActions: ['GetItem', 'UpdateItem'], manageConnections: true },
+  connect: { tableActions: departures, manageConnections: true },
+  disconnect: { tableActions: departures, manageConnections: true },
+  // Every message route spends from the caller's bucket (UpdateItem, which also reads the caller) and,
+  // when a post finds a connection gone, removes it and takes it out of presence (departures).
+  default: { tableActions: departures, manageConnections: true },
+  // Reads the room and the caller's standing, may create the room, writes the membership in a
+  // transaction with its checks, and counts the user into presence.
   joinRoom: {
-    tableActions: [
-      'GetItem',
-      'UpdateItem',
-      'Query',
-      'PutItem',
-      'DeleteItem',
-      'BatchWriteItem',
-      'TransactWriteItems',
-      'ConditionCheckItem',
-    ],
+    tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'ConditionCheckItem', 'PutItem'],
     manageConnections: true,
   },
-  leaveRoom: {
-    tableActions: ['GetItem', 'UpdateItem', 'Query', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'],
+  leaveRoom: { tableActions: [...departures, 'TransactWriteItems'], manageConnections: true },
+  // Reads the membership (and in announcement rooms the room and the sender's standing), takes the
+  // room's next number (UpdateItem), records the client's message id and stores the message (PutItem),
+  // or forgets the record of a message that could not be stored (DeleteItem).
+  sendMessage: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
+  // Reads history (Query, GetItem), fills holes (PutItem), marks deleted messages (UpdateItem).
+  history: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
+  // Creates (and joins), updates, deletes and lists rooms (the byListing index).
+  rooms: {
+    tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'ConditionCheckItem', 'PutItem'],
     manageConnections: true,
   },
-  sendMessage: {
-    tableActions: ['GetItem', 'UpdateItem', 'Query', 'DeleteItem', 'BatchWriteItem'],
+  // Writes roles, invitations and bans; removes users from rooms; finds invitees' connections (byUser).
+  moderation: {
+    tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'PutItem'],
     manageConnections: true,
   },
+  presence: { tableActions: departures, manageConnections: true },
   connectionEvents: {
     tableActions: ['GetItem', 'Query', 'DeleteItem', 'BatchWriteItem'],
     manageConnections: true,
   },
-  // Reads the caller, spends from its rate bucket and rewrites its identity (UpdateItem); answers or closes.
-  reauth: { tableActions: ['GetItem', 'UpdateItem'], manageConnections: true },
+  // Spends from the caller's bucket and rewrites its identity and memberships' expiry (UpdateItem, Query).
+  reauth: { tableActions: departures, manageConnections: true },
   // Queries the bySweep index, marks notices (UpdateItem), removes connections and their rows and slots,
   // tells their rooms (Query) and closes them.
-  sweeper: { tableActions: ['Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], manageConnections: true },
+  sweeper: { tableActions: departures, manageConnections: true },
   login: { tableActions: [], manageConnections: false },
   refresh: { tableActions: [], manageConnections: false },
   // Writes a new ticket, and can reach no other item.

@@ -26,6 +26,9 @@ const sizes: Partial<Record<FunctionName, { readonly memorySize: number; readonl
   disconnect: { memorySize: 512, timeout: Duration.seconds(29) },
   leaveRoom: { memorySize: 512, timeout: Duration.seconds(29) },
   joinRoom: { memorySize: 512, timeout: Duration.seconds(29) },
+  rooms: { memorySize: 512, timeout: Duration.seconds(29) },
+  moderation: { memorySize: 512, timeout: Duration.seconds(29) },
+  history: { memorySize: 512, timeout: Duration.seconds(29) },
   connectionEvents: { memorySize: 512, timeout: Duration.seconds(30) },
   // Notifies, closes and announces departures for every due connection; finishes inside its 60 s schedule.
   sweeper: { memorySize: 512, timeout: Duration.seconds(50) },

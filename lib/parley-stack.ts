@@ -12,6 +12,7 @@ import { Data } from './data.ts';
 import {
   type FunctionSettings,
   functionEnvironment,
+  type RoomLimits,
   validateFunctionSettings,
 } from './function-environment.ts';
 import { grantFunctionPermissions } from './function-permissions.ts';
@@ -134,6 +135,35 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly reauthGraceSeconds?: number;
   /**
+   * Room limits and thresholds; each member left out keeps its default: `maxRoomsPerConnection` (50,
+   * ROOM_LIMIT beyond), `maxMembersPerRoom` (10,000 users, ROOM_FULL beyond), `createdPerUserPerHour`
+   * (20, RATE_LIMITED beyond; 0 for no limit), `announceJoinsUpTo` (100: bigger rooms get `occupancy`
+   * instead of each `joined`/`left`) and `occupancyIntervalSeconds` (3).
+   * @default the values in lambdas/defaults.ts
+   */
+  readonly rooms?: Partial<RoomLimits>;
+  /**
+   * Days messages are kept for `history` and catch-up; 0 keeps none (sequence numbers still run).
+   * @default 7
+   */
+  readonly historyRetentionDays?: number;
+  /**
+   * Messages a join with `since` replays at most; beyond that the client pages with `history`.
+   * @default 500
+   */
+  readonly maxReplay?: number;
+  /**
+   * Messages per second one room takes, and its burst; faster sends get ROOM_BUSY. One room's counter
+   * and history each live in one DynamoDB partition (1,000 writes per second).
+   * @default { perSecond: 50, burst: 100 }
+   */
+  readonly roomMessageRate?: { readonly perSecond: number; readonly burst: number };
+  /**
+   * Seconds a sender may delete their own message for (moderators any time).
+   * @default 900
+   */
+  readonly deleteOwnMessageWindowSeconds?: number;
+  /**
    * Trust this issuer's tokens on `$connect` instead of the stack's Cognito user pool. The pool and the
    * login endpoints are still deployed.
    * @default - the stack's Cognito user pool and app client
@@ -212,6 +242,15 @@ export class ParleyStack extends Stack {
       rateLimit: props.rateLimit ?? defaults.rateLimit,
       reauthNoticeSeconds: props.reauthNoticeSeconds ?? defaults.reauthNoticeSeconds,
       reauthGraceSeconds: props.reauthGraceSeconds ?? defaults.reauthGraceSeconds,
+      rooms: { ...defaults.rooms, ...props.rooms },
+      history: {
+        ...defaults.history,
+        retentionDays: props.historyRetentionDays ?? defaults.history.retentionDays,
+        maxReplay: props.maxReplay ?? defaults.history.maxReplay,
+        deleteOwnWindowSeconds:
+          props.deleteOwnMessageWindowSeconds ?? defaults.history.deleteOwnWindowSeconds,
+        roomRate: props.roomMessageRate ?? defaults.history.roomRate,
+      },
     };
     validateFunctionSettings(settings);
 

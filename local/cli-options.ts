@@ -115,6 +115,56 @@ export const cliOptions: readonly CliOption[] = [
       return undefined;
     },
   },
+  roomOption(
+    'rooms-per-connection',
+    'maxRoomsPerConnection',
+    0,
+    10_000,
+    'rooms one connection may be in; 0 for no limit',
+  ),
+  roomOption(
+    'members-per-room',
+    'maxMembersPerRoom',
+    0,
+    10_000_000,
+    'users one room may hold; 0 for no limit',
+  ),
+  roomOption(
+    'rooms-per-hour',
+    'createdPerUserPerHour',
+    0,
+    100_000,
+    'rooms one user may create per hour; 0 for no limit',
+  ),
+  roomOption(
+    'announce-joins-up-to',
+    'announceJoinsUpTo',
+    0,
+    10_000_000,
+    'rooms with more users announce occupancy instead of each joined/left',
+  ),
+  historyOption(
+    'history-retention-days',
+    'retentionDays',
+    0,
+    3650,
+    'days messages are kept for history and catch-up; 0 keeps none',
+  ),
+  historyOption('max-replay', 'maxReplay', 0, 10_000, 'messages a join with since replays at most'),
+  {
+    name: 'room-rate',
+    value: 'N',
+    description: `messages per second one room takes (burst twice that); 0 for no limit (default ${defaults.history.roomRate.perSecond})`,
+    apply: (value, options) => {
+      const perSecond = integerIn(value, 0, 1_000);
+      if (perSecond === undefined) return `--room-rate must be an integer from 0 to 1000, got "${value}"`;
+      options.policies = {
+        ...options.policies,
+        history: { ...options.policies?.history, roomRate: { perSecond, burst: Math.max(1, 2 * perSecond) } },
+      };
+      return undefined;
+    },
+  },
   {
     name: 'allowed-origins',
     value: 'a,b',
@@ -157,6 +207,55 @@ export const cliOptions: readonly CliOption[] = [
     },
   },
 ];
+
+type RoomLimit = keyof NonNullable<LocalPolicies['rooms']>;
+
+/** A flag that sets one room limit, refusing values outside `min`–`max`. */
+function roomOption(
+  name: string,
+  limit: RoomLimit,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description: `${description} (default ${defaults.rooms[limit]})`,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      options.policies = { ...options.policies, rooms: { ...options.policies?.rooms, [limit]: number } };
+      return undefined;
+    },
+  };
+}
+
+type HistorySetting = 'retentionDays' | 'maxReplay';
+
+/** A flag that sets one history setting, refusing values outside `min`–`max`. */
+function historyOption(
+  name: string,
+  setting: HistorySetting,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description: `${description} (default ${defaults.history[setting]})`,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      options.policies = {
+        ...options.policies,
+        history: { ...options.policies?.history, [setting]: number },
+      };
+      return undefined;
+    },
+  };
+}
 
 type NumericPolicy = {
   [K in keyof LocalPolicies]-?: LocalPolicies[K] extends number | undefined ? K : never;

@@ -17,3 +17,6 @@ export class FunctionLoadError extends LocalStackError {}
 
 /** An invocation outlived the configured timeout. */
 export class InvocationTimeoutError extends LocalStackError {}
+
+/** Another live local stack holds the data directory (or its orphaned DynamoDB Local could not be stopped). */
+export class DataDirectoryLockedError extends LocalStackError {}

@@ -19,7 +19,9 @@ export interface LocalStackOptions {
   readonly host?: string;
   /**
    * Keeps the table (`<dataDir>/dynamodb`) and the identity provider's key and refresh tokens
-   * (`<dataDir>/identity`) across restarts.
+   * (`<dataDir>/identity`) across restarts. One stack at a time: `<dataDir>/local-stack.lock` names
+   * the stack holding it, and a second one is refused (local/data-dir-lock.ts). Connections an
+   * earlier run left in the table are removed at start.
    * @default in memory
    */
   readonly dataDir?: string;
@@ -86,8 +88,9 @@ export interface LocalStack {
   /** Completed runs of a scheduled function (test hook). */
   scheduledRuns(name: FunctionName): number;
   /**
-   * Stops the schedules, closes connections (running `$disconnect`), stops polling, kills DynamoDB
-   * Local, restores `process.env`.
+   * Stops the schedules, sends every connection `closing SERVER_RESTART` and closes it (running
+   * `$disconnect`, so rooms hear `left` and rows are removed), stops polling, stops DynamoDB Local,
+   * releases the data directory, restores `process.env`.
    */
   stop(): Promise<void>;
 }

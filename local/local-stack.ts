@@ -11,7 +11,13 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
+import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { loadTokenCookieConfig } from '../lambdas/config.ts';
+import { closingReasons } from '../lambdas/core/closing.ts';
+import { closingFrame, encodeFrame } from '../lambdas/core/frames.ts';
+import { defaults } from '../lambdas/defaults.ts';
 import {
   type FunctionName,
   httpRoutes,
@@ -20,7 +26,13 @@ import {
   webSocketIdentitySources,
   webSocketRoutes,
 } from '../lambdas/functions.ts';
-import { type DynamoDbLocal, localCredentials, startDynamoDbLocal } from './dynamodb/dynamodb-local.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import {
+  type DynamoDbLocal,
+  localCredentials,
+  startDynamoDbLocal,
+  stopDynamoDbLocalOn,
+} from './dynamodb/dynamodb-local.ts';
 import { connectionInsertFilterPattern } from './dynamodb/stream-filter.ts';
 import { type StreamPoller, startStreamPoller } from './dynamodb/stream-poller.ts';
 import { ensureTable } from './dynamodb/table.ts';
@@ -35,6 +47,7 @@ import { type Schedules, startSchedules } from './lambda/schedules.ts';
 import type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 import { createLocalLogger, describeError, type LocalLogger } from './logger.ts';
 import { policyEnvironment } from './policies.ts';
+import { removeStaleConnections } from './stale-connections.ts';
 
 export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 
@@ -63,6 +76,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stop = () => stopStarted(started, logger);
 
   try {
+    // Before anything touches the directory: a second stack on it is refused, naming the first.
+    if (options.dataDir) {
+      started.lock = await acquireDataDirLock(options.dataDir, { logger });
+      await stopDynamoDbLocalOn(join(options.dataDir, 'dynamodb'), logger);
+    }
+
     // Policies first: the identity provider reads the cookie settings when it is created.
     const policies = { ...policyEnvironment(options.policies), ...options.handlerEnvironment };
     started.restoreEnvironment.push(applyEnvironment(policies));
@@ -86,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startDynamoDbLocal({
         logger,
         ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+        onSpawn: (pid) => started.lock?.recordChild('DynamoDB Local (Java)', pid),
       }),
       // The issuer is this server's origin, so the authorizer fetches the JWKS from the same port.
       createIdentityProvider({
@@ -114,6 +134,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.clients = [dynamoClient, streamsClient];
     const table = await ensureTable(dynamoClient, tableName);
     logger.info(`table ${tableName} ${table.created ? 'created' : 'found'}`);
+    if (!table.created) {
+      // An earlier run's connections died with its sockets; remove them before anyone can connect.
+      const documents = DynamoDBDocumentClient.from(dynamoClient);
+      const store = new DynamoConnectionStore(documents, tableName, defaults.connectionTtlSeconds);
+      const rooms = new DynamoRoomStore(documents, tableName, defaults.connectionTtlSeconds);
+      const removed = await removeStaleConnections(store, rooms);
+      if (removed > 0) logger.info(`removed ${removed} connection(s) left by an earlier run`);
+    }
 
     started.restoreEnvironment.push(
       applyEnvironment(
@@ -214,6 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 interface Started {
+  lock?: DataDirLock;
   schedules?: Schedules;
   gateway?: WebSocketGateway;
   dynamo?: DynamoDbLocal;
@@ -225,8 +254,9 @@ interface Started {
 
 /**
  * Stops in dependency order: timers first (a sweep posts to connections and writes the table), then
- * connections close (their `$disconnect` still needs the table), then the poller, then DynamoDB Local;
- * the environment is restored last. Idempotent.
+ * connections get `closing SERVER_RESTART` and close (their `$disconnect` still needs the table), then
+ * the poller, then DynamoDB Local, then the data directory's lock; the environment is restored last.
+ * Idempotent.
  */
 async function stopStarted(started: Started, logger: LocalLogger): Promise<void> {
   const attempt = async (what: string, step: () => unknown) => {
@@ -236,15 +266,20 @@ async function stopStarted(started: Started, logger: LocalLogger): Promise<void>
       logger.error(`stopping ${what}: ${describeError(error)}`);
     }
   };
-  const { schedules, gateway, poller, clients, dynamo } = started;
+  const { schedules, gateway, poller, clients, dynamo, lock } = started;
   const restore = started.restoreEnvironment.splice(0).reverse();
   for (const key of Object.keys(started))
     if (key !== 'restoreEnvironment') delete started[key as keyof Started];
   if (schedules) await attempt('the schedules', () => schedules.stop());
-  if (gateway) await attempt('the gateway', () => gateway.stop());
+  if (gateway)
+    await attempt('the gateway', () =>
+      gateway.stop({ notice: encodeFrame(closingFrame(closingReasons.serverRestart)) }),
+    );
   if (poller) await attempt('the stream poller', () => poller.stop());
   for (const client of clients ?? []) client.destroy();
   if (dynamo) await attempt('DynamoDB Local', () => dynamo.stop());
+  // Only once Java has exited: the next stack may then open the files.
+  if (lock) await attempt('the data directory lock', () => lock.release());
   for (const undo of restore) undo();
   running = false;
 }

@@ -32,6 +32,28 @@ export interface LocalPolicies {
    */
   readonly allowMissingOrigin?: boolean;
   /**
+   * Room limits and thresholds (ROOMS_PER_CONNECTION, MEMBERS_PER_ROOM, ROOMS_CREATED_PER_HOUR,
+   * ANNOUNCE_JOINS_UP_TO, OCCUPANCY_INTERVAL_SECONDS); each member left out keeps the handlers' default.
+   */
+  readonly rooms?: {
+    readonly maxRoomsPerConnection?: number;
+    readonly maxMembersPerRoom?: number;
+    readonly createdPerUserPerHour?: number;
+    readonly announceJoinsUpTo?: number;
+    readonly occupancyIntervalSeconds?: number;
+  };
+  /**
+   * Message history (HISTORY_RETENTION_DAYS, MAX_REPLAY, HISTORY_HOLE_TIMEOUT_SECONDS,
+   * DELETE_OWN_WINDOW_SECONDS) and the rooms' publish rate (ROOM_MESSAGES_PER_SECOND, ROOM_MESSAGES_BURST).
+   */
+  readonly history?: {
+    readonly retentionDays?: number;
+    readonly maxReplay?: number;
+    readonly holeTimeoutSeconds?: number;
+    readonly deleteOwnWindowSeconds?: number;
+    readonly roomRate?: { readonly perSecond?: number; readonly burst?: number };
+  };
+  /**
    * Whether /login and /refresh also set the HttpOnly `parley_token` cookie (LOGIN_COOKIE). Locally the
    * HTTP API and the WebSocket share host and port, the deployment the cookie is meant for.
    * @default true
@@ -54,7 +76,7 @@ export interface LocalPolicies {
 type PolicyValue = number | boolean | readonly string[];
 
 /** The flat options: option → environment variable. */
-type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit'>;
+type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms' | 'history'>;
 
 /** Option → environment variable (`rateLimit` maps its two members, see `rateLimitVariables`). */
 export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
@@ -72,6 +94,26 @@ export const rateLimitVariables = {
   perSecond: 'RATE_LIMIT_PER_SECOND',
   burst: 'RATE_LIMIT_BURST',
   closeAfterRefusals: 'RATE_LIMIT_CLOSE_AFTER',
+} as const;
+
+export const roomVariables = {
+  maxRoomsPerConnection: 'ROOMS_PER_CONNECTION',
+  maxMembersPerRoom: 'MEMBERS_PER_ROOM',
+  createdPerUserPerHour: 'ROOMS_CREATED_PER_HOUR',
+  announceJoinsUpTo: 'ANNOUNCE_JOINS_UP_TO',
+  occupancyIntervalSeconds: 'OCCUPANCY_INTERVAL_SECONDS',
+} as const;
+
+export const historyVariables = {
+  retentionDays: 'HISTORY_RETENTION_DAYS',
+  maxReplay: 'MAX_REPLAY',
+  holeTimeoutSeconds: 'HISTORY_HOLE_TIMEOUT_SECONDS',
+  deleteOwnWindowSeconds: 'DELETE_OWN_WINDOW_SECONDS',
+} as const;
+
+export const roomRateVariables = {
+  perSecond: 'ROOM_MESSAGES_PER_SECOND',
+  burst: 'ROOM_MESSAGES_BURST',
 } as const;
 
 /** Policies the local stack sets even when not asked to. */
@@ -95,6 +137,18 @@ export function policyEnvironment(policies: LocalPolicies = {}): Record<string, 
   if (perSecond !== undefined) environment[rateLimitVariables.perSecond] = String(perSecond);
   const effectiveBurst = burst ?? (perSecond !== undefined ? Math.max(1, 2 * perSecond) : undefined);
   if (effectiveBurst !== undefined) environment[rateLimitVariables.burst] = String(effectiveBurst);
+  for (const [option, variable] of Object.entries(roomVariables)) {
+    const value = effective.rooms?.[option as keyof typeof roomVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
+  for (const [option, variable] of Object.entries(historyVariables)) {
+    const value = effective.history?.[option as keyof typeof historyVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
+  for (const [option, variable] of Object.entries(roomRateVariables)) {
+    const value = effective.history?.roomRate?.[option as keyof typeof roomRateVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
   return environment;
 }
 

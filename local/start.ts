@@ -1,11 +1,23 @@
 /**
- * `npm start`: runs the local stack until SIGINT or SIGTERM, then stops everything, DynamoDB Local's
- * Java process included, and exits 0.
+ * `npm start`: runs the local stack until SIGINT, SIGTERM or SIGHUP, then stops it gracefully — every
+ * connection gets `closing SERVER_RESTART` and is closed while DynamoDB Local still runs, so
+ * `$disconnect` removes its rows and its rooms hear `left` — and exits 0.
+ *
+ * Signals: Ctrl+C in a terminal signals the whole foreground process group, and `npm` forwards its own
+ * copy, so a single Ctrl+C under `npm start` delivers two; the second is expected and ignored. A third
+ * means impatience: the process exits at once (130). DynamoDB Local then stops on its own (it is
+ * tethered to this process), the data directory's lock is left to be taken over, and connections still
+ * in the table are removed at the next start.
+ *
+ * Output may go to a pipe whose reader is gone (`npm start | tee log`: Ctrl+C ends `tee` as well) or
+ * to a terminal that was closed; a log line with nowhere to go is dropped rather than crashing the stop.
  */
 import { parseCliArguments, usage } from './cli-options.ts';
 import { demoUsers } from './identity/user-directory.ts';
 import { type LocalStack, startLocalStack } from './local-stack.ts';
 import { createLocalLogger, describeError } from './logger.ts';
+
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const command = parseCliArguments(process.argv.slice(2));
 if (!command.success) {
@@ -18,24 +30,34 @@ if (command.data.kind === 'help') {
 }
 
 const logger = createLocalLogger('info');
-let stack: LocalStack | undefined;
-let stopping = false;
+const starting = startLocalStack({ ...command.data.options, logger });
+let signals = 0;
 
-const shutdown = async (signal: string) => {
-  if (stopping) {
-    // A second Ctrl+C does not wait; the exit hook still kills DynamoDB Local's Java process.
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info(`${signal}: stopping`);
+const stop = async () => {
+  // A signal during start-up waits for the start to finish, then stops what it started.
+  const stack = await starting.catch(() => undefined);
   await stack?.stop();
   process.exit(0);
 };
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+const onSignal = (signal: NodeJS.Signals) => {
+  signals++;
+  if (signals === 1) {
+    logger.info(`${signal}: stopping (closing connections, then DynamoDB Local)`);
+    void stop();
+  } else if (signals === 2) {
+    logger.info(`${signal} again: still stopping; a third signal exits at once`);
+  } else {
+    logger.warn(
+      `${signal}: exiting without waiting; connections still in the table are removed at the next start`,
+    );
+    process.exit(130);
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
+let stack: LocalStack;
 try {
-  stack = await startLocalStack({ ...command.data.options, logger });
+  stack = await starting;
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   const message =
@@ -72,7 +94,7 @@ function banner(local: LocalStack): string {
     '  > {"action":"sendMessage","room":"general","content":"Hello, room!"}',
     '  > Hello, server!',
     '',
-    'Press Ctrl+C to stop.',
+    `Press Ctrl+C to stop (or kill -INT ${process.pid}).`,
     '',
   ].join('\n');
 }

@@ -3,14 +3,16 @@
  *
  * The frame is serialised once; members are read page by page and posted with bounded concurrency so
  * a large room neither waits on one slow post at a time nor floods the @connections API. A gone peer
- * (410) is cleaned up on the spot; any other failure is reported and never stops delivery to the rest.
+ * (410) has its rows removed on the spot and is reported, so the caller can take it out of presence
+ * (presence.ts); any other failure is reported and never stops delivery to the rest.
  */
 import { describeFailure } from './failure.ts';
-import { encodeFrame, membershipFrame, type ServerFrame } from './frames.ts';
+import { encodeFrame, type ServerFrame } from './frames.ts';
 import type { ConnectionGateway, ConnectionStore, Logger, RemovedConnection, RoomStore } from './ports.ts';
 
 export interface BroadcastDeps {
-  readonly rooms: RoomStore;
+  /** Only the member list is read here; presence.ts and the use cases need the whole store. */
+  readonly rooms: Pick<RoomStore, 'members'>;
   readonly connections: ConnectionStore;
   readonly gateway: ConnectionGateway;
   readonly logger: Logger;
@@ -27,19 +29,30 @@ export interface BroadcastReport {
 /** Concurrent posts per broadcast: well inside the account's 10,000 RPS @connections quota per instance. */
 export const DEFAULT_BROADCAST_CONCURRENCY = 32;
 
+export interface BroadcastOptions {
+  /** A connection that already got its own copy (the caller of a request). */
+  readonly exclude?: string;
+  /** @default {@link DEFAULT_BROADCAST_CONCURRENCY} */
+  readonly concurrency?: number;
+}
+
 export async function broadcastToRoom(
   deps: BroadcastDeps,
   room: string,
   frame: ServerFrame,
-  concurrency = DEFAULT_BROADCAST_CONCURRENCY,
+  options: BroadcastOptions = {},
 ): Promise<BroadcastReport> {
   const data = encodeFrame(frame);
+  const concurrency = options.concurrency ?? DEFAULT_BROADCAST_CONCURRENCY;
   let delivered = 0;
   let failed = 0;
   const gone: RemovedConnection[] = [];
 
   for await (const page of deps.rooms.members(room)) {
-    await forEachConcurrently(page, concurrency, async (member) => {
+    const recipients = options.exclude
+      ? page.filter((member) => member.connectionId !== options.exclude)
+      : page;
+    await forEachConcurrently(recipients, concurrency, async (member) => {
       try {
         const outcome = await deps.gateway.post(member.connectionId, data);
         if (outcome === 'delivered') {
@@ -68,24 +81,6 @@ export async function broadcastToRoom(
     });
   }
   return { delivered, gone, failed };
-}
-
-/**
- * Tells the rooms of connections found gone that their user left, as `$disconnect` would have.
- * One level only: connections found gone while sending these notices are removed without further notices,
- * so cleanup cannot cascade.
- */
-export async function announceDepartures(
-  deps: BroadcastDeps,
-  departed: readonly RemovedConnection[],
-  now: () => number,
-): Promise<void> {
-  for (const { connection, rooms } of departed) {
-    if (!connection) continue;
-    for (const room of rooms) {
-      await broadcastToRoom(deps, room, membershipFrame('left', room, connection, now()));
-    }
-  }
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */

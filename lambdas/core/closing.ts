@@ -7,10 +7,10 @@
  * The connection's rows are removed (and its rooms told) before the close, so the `$disconnect` the
  * close triggers finds nothing left and no room hears `left` twice.
  */
-import { announceDepartures, type BroadcastDeps, forEachConcurrently } from './broadcast.ts';
+import { forEachConcurrently } from './broadcast.ts';
 import { ErrorCode } from './error-codes.ts';
 import { closingFrame, encodeFrame } from './frames.ts';
-import type { Clock } from './ports.ts';
+import { announceDepartures, type PresenceDeps } from './presence.ts';
 import type { ClosingFrame } from './wire.ts';
 
 /** Why a connection is closed: the `closing` frame without its type. */
@@ -51,9 +51,7 @@ export const closingReasons = {
   },
 } as const satisfies Record<string, ClosingReason>;
 
-export interface ClosingDeps extends BroadcastDeps {
-  readonly now: Clock;
-}
+export type ClosingDeps = PresenceDeps;
 
 /**
  * Says why, removes the connection's rows (its rooms hear `left`), then closes it. Safe on a
@@ -66,7 +64,7 @@ export async function closeWithReason(
 ): Promise<void> {
   await deps.gateway.post(connectionId, encodeFrame(closingFrame(why)));
   const removed = await deps.connections.remove(connectionId);
-  await announceDepartures(deps, [removed], deps.now);
+  await announceDepartures(deps, [removed]);
   await deps.gateway.disconnect(connectionId);
 }
 

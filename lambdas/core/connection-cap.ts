@@ -6,13 +6,13 @@
  * are removed, which frees their slots, and the claim is tried once more. So a lost $disconnect never
  * locks a user out: the next connect attempt clears it.
  */
-import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
-import type { Clock, ConnectionSlots, RemovedConnection } from './ports.ts';
+
+import type { ConnectionSlots, RemovedConnection } from './ports.ts';
+import { announceDepartures, type PresenceDeps } from './presence.ts';
 import { fail, type Result } from './result.ts';
 
-export interface ConnectionCapDeps extends BroadcastDeps {
+export interface ConnectionCapDeps extends PresenceDeps {
   readonly slots: ConnectionSlots;
-  readonly now: Clock;
   /**
    * Holders younger than this are never probed: they may still be inside their own $connect, where a
    * probe answers 410 although the connection is about to open. Above API Gateway's 29 s integration
@@ -50,7 +50,7 @@ export async function claimConnectionSlot(
   }
   if (departed.length > 0) {
     deps.logger.info('freed slots of vanished connections', { userId, count: departed.length });
-    await announceDepartures(deps, departed, deps.now);
+    await announceDepartures(deps, departed);
   }
   if (freed === 0) return fail('OverCap');
   const second = await deps.slots.claim(userId, connectionId, cap);

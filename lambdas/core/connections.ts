@@ -1,11 +1,11 @@
 /**
  * Connection lifecycle: open at $connect, close at $disconnect, welcome once established.
  */
-import { announceDepartures, type BroadcastDeps } from './broadcast.ts';
 import { type ConnectionCapDeps, claimConnectionSlot } from './connection-cap.ts';
 import { encodeFrame, welcomeFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
 import type { Clock, ConnectionGateway, ConnectionRecord, ConnectionStore, Logger } from './ports.ts';
+import { announceDepartures, type PresenceDeps } from './presence.ts';
 import { fail, ok, type Result } from './result.ts';
 
 /** What `$connect` needs: the cap's collaborators and the cap itself. */
@@ -50,12 +50,9 @@ export async function openConnection(
 }
 
 /** Removes the connection and tells every room it was in that its user left. Safe to run twice. */
-export async function closeConnection(
-  deps: BroadcastDeps & { readonly now: Clock },
-  connectionId: string,
-): Promise<void> {
+export async function closeConnection(deps: PresenceDeps, connectionId: string): Promise<void> {
   const removed = await deps.connections.remove(connectionId);
-  await announceDepartures(deps, [removed], deps.now);
+  await announceDepartures(deps, [removed]);
 }
 
 export interface WelcomeDeps {

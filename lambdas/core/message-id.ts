@@ -23,3 +23,11 @@ export function newMessageId(now: number = Date.now()): string {
   }
   return time + tail;
 }
+
+/**
+ * A room epoch: the creation time in base 36 and 32 random bits, so a room deleted and created again
+ * under the same name never reuses an epoch (and with it, sequence numbers).
+ */
+export function newEpoch(now: number = Date.now()): string {
+  return `${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+}

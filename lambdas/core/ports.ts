@@ -4,6 +4,8 @@
  */
 import type { Identity } from './identity.ts';
 import type { Result } from './result.ts';
+import type { Standing } from './room-policy.ts';
+import type { PostingPolicy, RoomVisibility } from './wire.ts';
 
 /** A live WebSocket connection as stored at `$connect`. */
 export interface ConnectionRecord extends Identity {
@@ -55,19 +57,241 @@ export interface ConnectionStore {
   due(until: number): AsyncIterable<readonly ConnectionRecord[]>;
 }
 
-export type JoinOutcome = 'joined' | 'already-member' | 'connection-gone';
+/**
+ * How adding a connection to a room ended: added, already there, or refused because the connection
+ * is gone, already in as many rooms as allowed, or the room changed meanwhile (deleted, or deleted and
+ * created again under a new epoch).
+ */
+export type JoinOutcome = 'joined' | 'already-member' | 'connection-gone' | 'room-limit' | 'room-changed';
 export type LeaveOutcome = 'left' | 'not-member';
 
+/** A user's presence in a room changed: whether this was their first (or last) connection, and the count after. */
+export interface PresenceChange {
+  /** First connection of the user in the room (on add), or last (on remove). */
+  readonly userChanged: boolean;
+  /** Users in the room after the change. */
+  readonly members: number;
+}
+
+/** One user present in a room. */
+export interface PresentUser {
+  readonly userId: string;
+  readonly username: string;
+  readonly connections: number;
+  /** Epoch milliseconds at which the user's first connection joined. */
+  readonly since: number;
+}
+
+/** Room membership, connection by connection, and presence, user by user. */
 export interface RoomStore {
-  /** Adds the membership only while the connection exists, so a late join cannot outlive its connection. */
-  join(membership: RoomMembership): Promise<JoinOutcome>;
+  /**
+   * Adds the membership only while the connection exists and the room still has `epoch`, and only while
+   * the connection is in fewer than `maxRoomsPerConnection` rooms.
+   */
+  join(
+    membership: RoomMembership,
+    limits: { readonly epoch: string; readonly maxRoomsPerConnection: number },
+  ): Promise<JoinOutcome>;
   leave(room: string, connectionId: string): Promise<LeaveOutcome>;
   isMember(room: string, connectionId: string): Promise<boolean>;
+  /** The connection's membership of the room, with the epoch it joined; undefined when not a member. */
+  membershipOf(room: string, connectionId: string): Promise<{ readonly epoch: string } | undefined>;
   /**
    * The room's members whose token has not expired, page by page (each page is one DynamoDB Query
    * response).
    */
   members(room: string): AsyncIterable<readonly RoomMembership[]>;
+  /**
+   * Adds a connection to its user's presence in the room. The first connection of a user counts the
+   * user in, refused with 'full' when the room already has `maxMembers` users.
+   */
+  addPresence(
+    room: string,
+    who: { readonly userId: string; readonly username: string },
+    connectionId: string,
+    now: number,
+    maxMembers: number,
+  ): Promise<PresenceChange | 'full'>;
+  /** Removes a connection from its user's presence; the last one counts the user out. Idempotent. */
+  removePresence(room: string, username: string, connectionId: string): Promise<PresenceChange>;
+  /** A page of the users present, by username; `cursor` continues after the previous page. */
+  presence(
+    room: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ readonly users: readonly PresentUser[]; readonly cursor?: string } | 'bad-cursor'>;
+  /** A user present in the room: their id and connections (from their presence); undefined when absent. */
+  presentUser(
+    room: string,
+    username: string,
+  ): Promise<{ readonly userId: string; readonly connections: readonly string[] } | undefined>;
+  /**
+   * Deletes every item of the room's partition (members, presence, roles, invitations, bans) and the
+   * connection side of each membership; returns the member connections it removed.
+   */
+  clear(room: string): Promise<readonly string[]>;
+}
+
+/** A room as stored: what policy needs, and what clients are shown. */
+export interface RoomRecord {
+  readonly room: string;
+  readonly title: string;
+  readonly visibility: RoomVisibility;
+  readonly posting: PostingPolicy;
+  /** Username of the owner. */
+  readonly owner: string;
+  /** Changes when the room is deleted and created again; sequence numbers belong to an epoch. */
+  readonly epoch: string;
+  /** Users in the room now. */
+  readonly members: number;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+export type RoomChanges = Partial<Pick<RoomRecord, 'title' | 'visibility' | 'posting'>>;
+
+export interface Ban {
+  /** Epoch milliseconds the ban ends; `Infinity` for no end. */
+  readonly until: number;
+  readonly reason: string;
+  readonly by: string;
+}
+
+/** Rooms and who stands where in them: roles, invitations, bans; and the listing. */
+export interface RoomDirectory {
+  describe(room: string): Promise<RoomRecord | undefined>;
+  /** Stores a new room with its sequence counter; 'exists' when the name is taken. */
+  create(record: RoomRecord): Promise<'created' | 'exists'>;
+  /** Applies changes while the room still has `epoch`; the room after, or 'gone'. */
+  update(room: string, epoch: string, changes: RoomChanges): Promise<RoomRecord | 'gone'>;
+  /** Deletes the room item and its sequence counter while the room still has `epoch`. */
+  remove(room: string, epoch: string): Promise<'removed' | 'gone'>;
+  /** A page of rooms the viewer may see, by name. */
+  list(
+    viewer: { readonly username: string; readonly seesPrivate: boolean },
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ readonly rooms: readonly RoomRecord[]; readonly cursor?: string } | 'bad-cursor'>;
+  standingOf(room: string, username: string): Promise<Standing>;
+  setModerator(room: string, username: string, moderator: boolean): Promise<void>;
+  setInvited(room: string, username: string, invited: boolean, by: string): Promise<void>;
+  setBan(room: string, username: string, ban: Ban | undefined): Promise<void>;
+  /**
+   * Claims the right to announce the room's occupancy now (none announced within `intervalMs`), or
+   * else the one delayed announcement that follows; 'none' when both are taken.
+   */
+  claimOccupancy(room: string, now: number, intervalMs: number): Promise<'now' | 'later' | 'none'>;
+  /** Releases the delayed announcement's claim and records it as announced now. */
+  releaseOccupancy(room: string, now: number): Promise<void>;
+}
+
+/** A room's numbering state: its epoch and the last number taken (and when). */
+export interface RoomSequence {
+  readonly epoch: string;
+  readonly seq: number;
+  /** Epoch milliseconds the last number was taken. */
+  readonly seqAt: number;
+}
+
+/** Why no number was taken. */
+export type NumberRefusal =
+  /** The room was deleted (and maybe created again) since the caller read it. */
+  | { readonly reason: 'RoomChanged' }
+  /** An announcement room, and the caller was not vouched for as privileged. */
+  | { readonly reason: 'ModeratorsOnly' }
+  /** The room's publish rate is spent; `retryAfterMs` until the next number. */
+  | { readonly reason: 'RoomBusy'; readonly retryAfterMs: number };
+
+/** A message as stored. */
+export interface MessageRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly content: string;
+  readonly userId: string;
+  readonly username: string;
+  /** Epoch milliseconds. */
+  readonly sentAt: number;
+  readonly clientMsgId?: string;
+}
+
+/** The tombstone standing in for a deleted message, or for a number a failed send left unused. */
+export interface TombstoneRecord {
+  readonly seq: number;
+  readonly deleted: true;
+  /** Who deleted the message; absent for a number nothing was ever stored under. */
+  readonly by?: string;
+  /** Epoch milliseconds: when the message was sent, or when the unused number was filled. */
+  readonly sentAt: number;
+}
+
+export type HistoryRecord = MessageRecord | TombstoneRecord;
+
+/** The message a sent-message record points to (idempotent sends). */
+export interface SentMessage {
+  readonly seq: number;
+  readonly id: string;
+  /** Epoch milliseconds of the first send. */
+  readonly sentAt: number;
+}
+
+/**
+ * A room's numbering and its stored messages, one partition per room and epoch. Every number from 1 to
+ * the room's last is either a message or a tombstone once written; a number a failed send left unused
+ * is missing until someone fills it with a tombstone.
+ */
+export interface MessageHistory {
+  /** The room's numbering state, strongly consistent; undefined for a room that does not exist. */
+  sequence(room: string): Promise<RoomSequence | undefined>;
+  /**
+   * Takes the room's next number: one conditional update that also checks the epoch, the posting
+   * policy (`privileged` callers pass an announcement room) and the room's publish rate.
+   */
+  nextNumber(
+    room: string,
+    epoch: string,
+    options: { readonly privileged: boolean; readonly now: number },
+  ): Promise<Result<RoomSequence, NumberRefusal>>;
+  /**
+   * Records that `userId` sent `clientMsgId` as message `sent`; the record of the first send when one
+   * already exists.
+   */
+  recordSent(
+    room: string,
+    epoch: string,
+    userId: string,
+    clientMsgId: string,
+    sent: SentMessage,
+    now: number,
+  ): Promise<Result<undefined, SentMessage>>;
+  /** Forgets a sent-message record (its message could not be stored, so a retry must get a new number). */
+  forgetSent(room: string, epoch: string, userId: string, clientMsgId: string): Promise<void>;
+  /** Stores a message under its number; 'taken' when the number already holds a tombstone or a message. */
+  store(room: string, epoch: string, message: MessageRecord): Promise<'stored' | 'taken'>;
+  /** Puts a tombstone under a number nothing was stored under; 'taken' when something is there. */
+  fillHole(room: string, epoch: string, seq: number, now: number): Promise<'filled' | 'taken'>;
+  /** Replaces a stored message by a tombstone naming who deleted it; 'absent' when there is no message. */
+  markDeleted(room: string, epoch: string, seq: number, by: string): Promise<'deleted' | 'absent'>;
+  get(room: string, epoch: string, seq: number): Promise<HistoryRecord | undefined>;
+  /**
+   * Unexpired records with numbers in (after, before), ascending, at most `limit`; `fromEnd` takes the
+   * last `limit` of the range instead of the first.
+   */
+  read(
+    room: string,
+    epoch: string,
+    range: {
+      readonly after: number;
+      readonly before: number;
+      readonly limit: number;
+      readonly fromEnd?: boolean;
+    },
+    now: number,
+  ): Promise<readonly HistoryRecord[]>;
+}
+
+/** Rooms created per user: a token bucket like the connection's, one per user. */
+export interface CreationLimiter {
+  consume(userId: string, now: number): Promise<Result<undefined, { readonly retryAfterMs: number }>>;
 }
 
 /** Who holds one of a user's connection slots. */

@@ -7,7 +7,12 @@
 import { closeWithReason, closingReasons } from './closing.ts';
 import { ErrorCode } from './error-codes.ts';
 import { echoText, encodeFrame, errorFrame, pongFrame } from './frames.ts';
+import { type HistoryDeps, readHistory } from './history.ts';
+import { joinRoom, leaveRoom } from './membership.ts';
+import { deleteMessage, sendMessage } from './messages.ts';
+import { ban, invite, kick, setRole, unban, uninvite } from './moderation.ts';
 import type { CallerGate, ConnectionRecord, TokenVerifier } from './ports.ts';
+import { listPresence } from './presence-list.ts';
 import {
   type ClientAction,
   type ClientFrame,
@@ -17,9 +22,9 @@ import {
 } from './protocol.ts';
 import { reauthenticate } from './reauthentication.ts';
 import { fail, ok } from './result.ts';
-import { joinRoom, leaveRoom, type RoomDeps, sendMessage } from './rooms.ts';
+import { createRoom, deleteRoom, listRooms, updateRoom } from './room-admin.ts';
 
-export interface SessionDeps extends RoomDeps {
+export interface SessionDeps extends HistoryDeps {
   /** Finds the caller and spends from its rate bucket. */
   readonly gate: CallerGate;
   /**
@@ -116,11 +121,37 @@ export async function handleClientFrame(
         await deps.gateway.post(caller.connectionId, encodeFrame(pongFrame(deps.now(), request.requestId)));
         return done;
       case 'joinRoom':
-        return joinRoom(deps, caller, request.room, request.requestId);
+        return joinRoom(deps, caller, request);
       case 'leaveRoom':
-        return leaveRoom(deps, caller, request.room, request.requestId);
+        return leaveRoom(deps, caller, request);
       case 'sendMessage':
-        return sendMessage(deps, caller, request.room, request.content, request.requestId);
+        return sendMessage(deps, caller, request);
+      case 'createRoom':
+        return createRoom(deps, caller, request);
+      case 'updateRoom':
+        return updateRoom(deps, caller, request);
+      case 'deleteRoom':
+        return deleteRoom(deps, caller, request);
+      case 'listRooms':
+        return listRooms(deps, caller, request);
+      case 'invite':
+        return invite(deps, caller, request);
+      case 'uninvite':
+        return uninvite(deps, caller, request);
+      case 'kick':
+        return kick(deps, caller, request);
+      case 'ban':
+        return ban(deps, caller, request);
+      case 'unban':
+        return unban(deps, caller, request);
+      case 'setRole':
+        return setRole(deps, caller, request);
+      case 'presence':
+        return listPresence(deps, caller, request);
+      case 'history':
+        return readHistory(deps, caller, request);
+      case 'deleteMessage':
+        return deleteMessage(deps, caller, request);
       case 'reauth':
         if (!deps.verifier || request.token === undefined) return unroutable(action);
         return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);

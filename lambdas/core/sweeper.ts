@@ -9,16 +9,15 @@
  * announce and no room hears `left` twice.
  */
 
-import { announceDepartures, type BroadcastDeps, forEachConcurrently } from './broadcast.ts';
+import { forEachConcurrently } from './broadcast.ts';
 import { closeWithReason, closingReasons } from './closing.ts';
 import { MAX_CONNECTION_SECONDS } from './connection-limits.ts';
 import { describeFailure } from './failure.ts';
 import { encodeFrame, reauthRequiredFrame } from './frames.ts';
-import type { Clock, ConnectionRecord } from './ports.ts';
+import type { ConnectionRecord } from './ports.ts';
+import { announceDepartures, type PresenceDeps } from './presence.ts';
 
-export interface SweepDeps extends BroadcastDeps {
-  readonly now: Clock;
-}
+export type SweepDeps = PresenceDeps;
 
 export interface SweepPolicy {
   readonly reauthNoticeSeconds: number;
@@ -56,11 +55,7 @@ export async function sweepConnections(deps: SweepDeps, policy: SweepPolicy): Pr
             reauthRequiredFrame(connection.tokenExpiresAt, policy.reauthGraceSeconds),
           );
           if ((await deps.gateway.post(connection.connectionId, frame)) === 'gone') {
-            await announceDepartures(
-              deps,
-              [await deps.connections.remove(connection.connectionId)],
-              deps.now,
-            );
+            await announceDepartures(deps, [await deps.connections.remove(connection.connectionId)]);
           }
           noticed++;
         }
@@ -94,6 +89,6 @@ async function close(deps: SweepDeps, connection: ConnectionRecord, now: number)
   // Past API Gateway's 2-hour limit the connection is already closed and no frame can reach it: remove
   // its rows, and close it anyway in case a clock disagrees (a close of a gone connection is a 410).
   const removed = await deps.connections.remove(connection.connectionId);
-  await announceDepartures(deps, [removed], deps.now);
+  await announceDepartures(deps, [removed]);
   await deps.gateway.disconnect(connection.connectionId);
 }

@@ -283,12 +283,18 @@ export interface AckFrame extends Reply {
   readonly duplicate?: true;
 }
 
+/**
+ * Message `seq` is gone: deleted by `by`; or, without `by` and only in a join's catch-up, a number a
+ * failed send left unused. Either way the number is accounted for.
+ */
 export interface MessageDeletedFrame extends Reply {
   readonly type: 'messageDeleted';
   readonly room: string;
   readonly seq: number;
   /** Username of whoever deleted it. */
-  readonly by: string;
+  readonly by?: string;
+  /** Sent as part of a join's catch-up rather than live. */
+  readonly replayed?: true;
 }
 
 export interface HistoryFrame extends Reply {

@@ -6,17 +6,22 @@ import { documentClient, managementClient } from '../adapters/aws-clients.ts';
 import { DynamoCallerGate } from '../adapters/dynamo-caller-gate.ts';
 import { DynamoConnectionSlots } from '../adapters/dynamo-connection-slots.ts';
 import { DynamoConnectionStore } from '../adapters/dynamo-connection-store.ts';
+import { DynamoCreationLimiter } from '../adapters/dynamo-creation-limiter.ts';
+import { DynamoMessageHistory } from '../adapters/dynamo-message-history.ts';
+import { DynamoRoomDirectory } from '../adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../adapters/dynamo-room-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
 import { ManagementApiGateway } from '../adapters/management-api-gateway.ts';
 import {
   loadConnectPolicyConfig,
   loadGatewayConfig,
+  loadHistoryConfig,
+  loadRoomConfig,
   loadSessionPolicyConfig,
   loadStoreConfig,
 } from '../config.ts';
 import type { ConnectDeps } from '../core/connections.ts';
-import { newMessageId } from '../core/message-id.ts';
+import { newEpoch, newMessageId } from '../core/message-id.ts';
 import type { Logger } from '../core/ports.ts';
 import type { SessionDeps } from '../core/session.ts';
 
@@ -25,6 +30,8 @@ export function sessionDepsFromEnv(logger: Logger): SessionDeps {
   const { tableName, connectionTtlSeconds } = loadStoreConfig();
   const { callbackUrl } = loadGatewayConfig();
   const { rateLimit, closeAfterRefusals } = loadSessionPolicyConfig();
+  const rooms = loadRoomConfig();
+  const history = loadHistoryConfig();
   const client = documentClient();
   return {
     connections: new DynamoConnectionStore(client, tableName, connectionTtlSeconds),
@@ -32,9 +39,29 @@ export function sessionDepsFromEnv(logger: Logger): SessionDeps {
     gateway: new ManagementApiGateway(managementClient(callbackUrl)),
     gate: new DynamoCallerGate(client, tableName, rateLimit),
     closeAfterRefusals,
+    directory: new DynamoRoomDirectory(client, tableName),
+    creations: new DynamoCreationLimiter(client, tableName, rooms.createdPerUserPerHour),
+    history: new DynamoMessageHistory(client, tableName, {
+      retentionDays: history.retentionDays,
+      roomRate: history.roomRate,
+    }),
+    historyRules: {
+      retentionMs: history.retentionDays * 86_400_000,
+      maxReplay: history.maxReplay,
+      holeTimeoutMs: history.holeTimeoutSeconds * 1000,
+      deleteOwnWindowMs: history.deleteOwnWindowSeconds * 1000,
+    },
+    rules: {
+      maxRoomsPerConnection: rooms.maxRoomsPerConnection,
+      maxMembersPerRoom: rooms.maxMembersPerRoom,
+      announceJoinsUpTo: rooms.announceJoinsUpTo,
+      occupancyIntervalMs: rooms.occupancyIntervalSeconds * 1000,
+    },
     logger,
     now: Date.now,
+    sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     newMessageId: () => newMessageId(),
+    newEpoch: () => newEpoch(),
   };
 }
 

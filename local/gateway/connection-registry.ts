@@ -24,6 +24,8 @@ export interface GatewayConnection {
   serverClose: { readonly code: number; readonly reason: string } | undefined;
   /** Dropped by a test hook: gone without `$disconnect`, like a connection whose `$disconnect` was lost. */
   suppressDisconnect: boolean;
+  /** Settles when the `$disconnect` its close triggered has finished; set when the socket closes. */
+  disconnected?: Promise<void>;
 }
 
 export function newConnectionId(): string {

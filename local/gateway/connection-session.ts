@@ -77,7 +77,12 @@ export function openSession(
       reason: reason.toString('utf8') || describeCloseCode(code),
     };
     runtime.logger.info(`disconnected ${connection.id} (${status.code})`);
-    runtime.track(runDisconnect(runtime, connection, domainName, status.code, status.reason));
+    const disconnect = runDisconnect(runtime, connection, domainName, status.code, status.reason);
+    runtime.track(disconnect);
+    connection.disconnected = disconnect.then(
+      () => undefined,
+      () => undefined, // reported by track()
+    );
   });
 }
 

@@ -9,7 +9,13 @@ import { WebSocketServer } from 'ws';
 import { fail } from '../../lambdas/core/result.ts';
 import { describeError, silentLogger } from '../logger.ts';
 import { ConnectionRegistry, type GatewayConnection, newConnectionId } from './connection-registry.ts';
-import { closeByGateway, gatewayCloses, openSession, runDisconnect } from './connection-session.ts';
+import {
+  closeByGateway,
+  gatewayCloses,
+  openSession,
+  runDisconnect,
+  sendToClient,
+} from './connection-session.ts';
 import { type HandshakeVerdict, runHandshake } from './handshake.ts';
 import { readHandshakeRequest } from './handshake-request.ts';
 import { parseIdentitySources } from './identity-sources.ts';
@@ -49,8 +55,25 @@ export interface WebSocketGateway {
    * run — as when API Gateway's best-effort `$disconnect` is lost. Returns false for unknown ids.
    */
   dropConnection(connectionId: string): boolean;
-  /** Closes every connection (1001, with `$disconnect`), waits for running invocations, closes the port. */
-  stop(): Promise<void>;
+  /**
+   * Refuses new handshakes (503), closes every connection (1001 "Going away", after `notice` if given)
+   * and waits for each one's `$disconnect`, then for running invocations, and closes the port.
+   *
+   * Connections close in waves, oldest first, each wave as large as all the waves before it (1, 1, 2,
+   * 4, …): the next wave starts when the previous one's `$disconnect`s have finished, so connections
+   * still open hear the others leave (their rooms get `left`), and n connections take about log2(n)
+   * rounds rather than n. A client that does not answer the close within 2 s is cut off.
+   */
+  stop(options?: GatewayStopOptions): Promise<void>;
+}
+
+export interface GatewayStopOptions {
+  /**
+   * Sent to every open connection just before the gateway closes it (e.g. Parley's
+   * `closing SERVER_RESTART` frame), as the backend would post it.
+   * @default nothing
+   */
+  readonly notice?: Uint8Array;
 }
 
 interface PendingHandshake {
@@ -79,6 +102,7 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
   let selectRoute: RouteSelector = createRouteSelector(settings.routeSelectionExpression, []);
   let fallback = props.fallback;
   let stopping = false;
+  let stopped: Promise<void> | undefined;
 
   const runtime: GatewayRuntime = {
     settings,
@@ -253,18 +277,34 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
       connection.socket?.terminate();
       return true;
     },
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      const closing = registry.all().map((connection) => closed(connection));
-      for (const connection of registry.all()) closeByGateway(connection, gatewayCloses.stopping);
-      await Promise.all(closing);
-      while (work.size > 0) await Promise.all([...work]);
-      wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+    stop(options = {}) {
+      stopped ??= stopGateway(options);
+      return stopped;
     },
   };
+
+  async function stopGateway({ notice }: GatewayStopOptions): Promise<void> {
+    stopping = true;
+    const open = registry.all().filter((connection) => connection.state === 'open');
+    if (open.length > 0) settings.logger.info(`closing ${open.length} connection(s)`);
+    const closeOne = async (connection: GatewayConnection) => {
+      if (notice && connection.state === 'open')
+        sendToClient(connection, notice, settings.limits.maxFrameBytes);
+      const socketClosed = closed(connection);
+      closeByGateway(connection, gatewayCloses.stopping);
+      await socketClosed;
+      await connection.disconnected;
+    };
+    for (let done = 0; done < open.length; ) {
+      const wave = open.slice(done, done + Math.max(1, done));
+      await Promise.all(wave.map(closeOne));
+      done += wave.length;
+    }
+    while (work.size > 0) await Promise.all([...work]);
+    wss.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  }
 }
 
 /** Resolves when the connection's socket has closed, terminating it if the client does not answer in 2 s. */

@@ -1,108 +1,57 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { closeConnectionsOfUser, closeWithReason, closingReasons } from '../../lambdas/core/closing.ts';
-import type {
-  ConnectionGateway,
-  ConnectionRecord,
-  ConnectionStore,
-  RemovedConnection,
-  RoomMembership,
-  RoomStore,
-} from '../../lambdas/core/ports.ts';
+import { handleClientFrame } from '../../lambdas/core/session.ts';
+import { MemoryWorld } from '../fixtures/memory-world.ts';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const record = (connectionId: string, username = 'alice'): ConnectionRecord => ({
-  connectionId,
-  userId: `u-${username}`,
-  username,
-  groups: [],
-  tokenExpiresAt: 4_000_000_000,
-  connectedAt: 0,
-});
-
-/** An in-memory world: who is connected, which rooms they are in, and what the gateway was asked. */
-function world(connections: ConnectionRecord[], rooms: Record<string, string[]>) {
-  const calls: string[] = [];
-  const store: ConnectionStore = {
-    save: async () => undefined,
-    find: async (id) => connections.find((c) => c.connectionId === id),
-    remove: async (id): Promise<RemovedConnection> => {
-      calls.push(`remove ${id}`);
-      const connection = connections.find((c) => c.connectionId === id);
-      const joined = Object.keys(rooms).filter((room) => rooms[room]?.includes(id));
-      for (const room of joined) rooms[room] = (rooms[room] ?? []).filter((member) => member !== id);
-      connections.splice(connections.indexOf(connection as ConnectionRecord), connection ? 1 : 0);
-      return { connection, rooms: joined };
-    },
-    updateIdentity: async () => 'gone',
-    markReauthNotice: async () => false,
-    async *ofUser(username) {
-      yield connections.filter((c) => c.username === username);
-    },
-    async *due() {},
-  };
-  const roomStore: RoomStore = {
-    join: async () => 'joined',
-    leave: async () => 'left',
-    isMember: async () => false,
-    async *members(room) {
-      yield (rooms[room] ?? []).map(
-        (connectionId): RoomMembership => ({
-          room,
-          connectionId,
-          userId: 'u',
-          username: 'u',
-          joinedAt: 0,
-          tokenExpiresAt: 4_000_000_000,
-        }),
-      );
-    },
-  };
-  const gateway: ConnectionGateway = {
-    post: async (id, data) => {
-      const frame = JSON.parse(new TextDecoder().decode(data as Uint8Array));
-      calls.push(`post ${id} ${frame.type}${frame.code ? ` ${frame.code}` : ''}`);
-      return 'delivered';
-    },
-    disconnect: async (id) => {
-      calls.push(`disconnect ${id}`);
-      return 'delivered';
-    },
-    probe: async () => 'open',
-  };
-  return { calls, deps: { connections: store, rooms: roomStore, gateway, logger: silent, now: () => 0 } };
-}
+const accepts = new Set(['joinRoom'] as const);
 
 describe('closing with a reason', () => {
-  it('says why, removes the rows and tells the rooms, then closes — in that order', async () => {
-    // Prepare
-    const { calls, deps } = world([record('a'), record('b', 'bob')], { general: ['a', 'b'] });
-
-    // Act
-    await closeWithReason(deps, 'a', closingReasons.tooManyRefusals);
-
-    // Assess
-    expect(calls).toEqual(['post a closing TOO_MANY_REFUSALS', 'remove a', 'post b left', 'disconnect a']);
+  let world: MemoryWorld;
+  beforeEach(async () => {
+    world = new MemoryWorld();
+    const deps = world.deps();
+    for (const [id, user] of [
+      ['a1', 'alice'],
+      ['a2', 'alice'],
+      ['b', 'bob'],
+    ] as const) {
+      const caller = world.connect(id, user);
+      await handleClientFrame(
+        deps,
+        caller,
+        { kind: 'request', request: { action: 'joinRoom', room: 'general' } },
+        accepts,
+      );
+    }
+    world.clearInboxes();
   });
 
-  it('closes every connection of one user and nobody else’s', async () => {
-    // Prepare
-    const { calls, deps } = world([record('a1'), record('a2'), record('b', 'bob')], {});
-
+  it('says why, removes the rows, takes the connection out of presence, then closes', async () => {
     // Act
-    const closed = await closeConnectionsOfUser(deps, 'alice', closingReasons.loggedOut);
+    await closeWithReason(world.deps(), 'b', closingReasons.tooManyRefusals);
+
+    // Assess
+    expect(world.framesOf('b')).toEqual([{ type: 'closing', ...closingReasons.tooManyRefusals }]);
+    expect(world.closed.has('b')).toBe(true);
+    expect(world.connectionRecords.has('b')).toBe(false);
+    expect(world.presenceRows.get('general')?.has('bob')).toBe(false);
+    // Bob's last connection left: alice's two tabs hear it.
+    expect(world.framesOf('a1')).toEqual([expect.objectContaining({ type: 'left', username: 'bob' })]);
+  });
+
+  it('closes every connection of one user and nobody else’s, and the room hears left once', async () => {
+    // Act
+    const closed = await closeConnectionsOfUser(world.deps(), 'alice', closingReasons.loggedOut);
 
     // Assess
     expect(closed).toBe(2);
-    expect(calls.filter((call) => call.startsWith('post'))).toEqual([
-      'post a1 closing LOGGED_OUT',
-      'post a2 closing LOGGED_OUT',
-    ]);
-    expect(calls).toContain('disconnect a1');
-    expect(calls).toContain('disconnect a2');
-    expect(calls).not.toContain('disconnect b');
+    expect(world.framesOf('a1')[0]).toEqual({ type: 'closing', ...closingReasons.loggedOut });
+    expect(world.framesOf('a2')[0]).toEqual({ type: 'closing', ...closingReasons.loggedOut });
+    expect(world.closed).toEqual(new Set(['a1', 'a2']));
+    expect(world.framesOf('b').filter((frame) => frame.type === 'left')).toHaveLength(1);
   });
 
-  it.each(Object.entries(closingReasons))('words the %s reason with a known code', (_name, reason) => {
+  it.each(Object.entries(closingReasons))('words the %s reason for people', (_name, reason) => {
     expect(reason.reason.length).toBeGreaterThan(10);
     expect(typeof reason.reconnect).toBe('boolean');
   });

@@ -33,6 +33,7 @@ const profile: MeasuredProfile = {
     'caller gate (every frame)': { read: 0, write: 1 },
     'caller gate (no rate limit)': { read: 1, write: 0 },
     joinRoom: { read: 0.5, write: 4 },
+    'joinRoom (new room)': { read: 1, write: 8 },
     'sendMessage, room of 10': { read: 1.5, write: 0 },
     'sendMessage, room of 100': { read: 3, write: 0 },
     'sendMessage, room of 1000': { read: 20, write: 0 },

@@ -8,6 +8,7 @@ import { silentLogger } from '../../local/logger.ts';
 import { openWebSocket, type TestClient } from '../local/support/test-client.ts';
 import { connectAs, login, type Session } from './support/chat-fixtures.ts';
 import { eventually } from './support/eventually.ts';
+import { request } from './support/frames.ts';
 import { tableReader } from './support/table-reader.ts';
 
 describe('Parley chat on the local stack', () => {
@@ -145,12 +146,17 @@ describe('Parley chat on the local stack', () => {
       (frame) => frame.type === 'joined' && frame.username === 'bob',
     );
     expect(bobJoined).toMatchObject({ room: 'general', userId: bob.welcome.userId });
+    // The two sends are concurrent, so they may arrive in either order: look for both, not in turn.
+    const messagesOf = (session: Session) =>
+      session.client.received
+        .map((message) => JSON.parse(message.data) as { type: string; content?: string; username?: string })
+        .filter((frame) => frame.type === 'message');
     for (const member of [alice, bob]) {
-      const received = [
-        await member.client.nextJson((frame) => frame.type === 'message' && frame.content === 'Hi Bob'),
-        await member.client.nextJson((frame) => frame.type === 'message' && frame.content === 'Hi Alice'),
-      ];
-      expect(received.map((frame) => frame.username)).toEqual(['alice', 'bob']);
+      await eventually(async () => expect(messagesOf(member)).toHaveLength(2));
+      expect(Object.fromEntries(messagesOf(member).map((frame) => [frame.content, frame.username]))).toEqual({
+        'Hi Bob': 'alice',
+        'Hi Alice': 'bob',
+      });
     }
     const members = await table.members('general');
     expect(members.map((item) => item.connectionId).sort()).toEqual(
@@ -211,7 +217,11 @@ describe('Parley chat on the local stack', () => {
       expect((await table.members('ghosts')).map((item) => item.connectionId)).toEqual([
         alice.welcome.connectionId,
       ]);
+      // No ghost: bob is out of the room's presence too, and its count says so.
+      expect((await table.presence('ghosts')).map((item) => item.username)).toEqual(['alice']);
     });
+    const presence = await request(alice.client, { action: 'presence', room: 'ghosts' });
+    expect(presence).toMatchObject({ count: 1, users: [expect.objectContaining({ username: 'alice' })] });
   });
 
   it('accepts the tutorial browser client: FormData login, then ?token= on the WebSocket URL', async () => {

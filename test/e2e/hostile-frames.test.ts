@@ -16,7 +16,7 @@ const send = (fields: Record<string, unknown>) =>
 const cases: readonly [string, string, string][] = [
   ['malformed JSON', '{"action": "ping"', 'MALFORMED_JSON'],
   ['JSON that is an array', json([{ action: 'ping' }]), 'INVALID_MESSAGE'],
-  ['an unknown action', json({ action: 'deleteRoom', room: 'general' }), 'UNKNOWN_ACTION'],
+  ['an unknown action', json({ action: 'renameRoom', room: 'general' }), 'UNKNOWN_ACTION'],
   ['no action', json({ room: 'general' }), 'UNKNOWN_ACTION'],
   ['a mistyped action', json({ action: 42 }), 'UNKNOWN_ACTION'],
   ['an action inherited from Object.prototype', json({ action: 'toString' }), 'UNKNOWN_ACTION'],

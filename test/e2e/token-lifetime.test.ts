@@ -160,6 +160,7 @@ describe('token lifetime on live connections', () => {
       await eventually(async () => {
         expect(await harness.table.connectionRows(welcome.connectionId)).toEqual([]);
         expect(await harness.table.members('night-shift')).toEqual([]);
+        expect(await harness.table.presence('night-shift')).toEqual([]);
         expect(await harness.table.slotsOf(welcome.userId)).toEqual([]);
       });
     },

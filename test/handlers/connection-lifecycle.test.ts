@@ -5,10 +5,12 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -136,6 +138,9 @@ describe('$disconnect', () => {
       .resolves({ Items: [memberItem('general', 'conn-b', bob)] });
     dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#random' } }).resolves({ Items: [] });
     dynamo.on(BatchWriteCommand).resolves({});
+    // alice's presence in each room empties: she is counted out of both.
+    dynamo.on(UpdateCommand).resolves({ Attributes: { members: 1 } });
+    dynamo.on(DeleteCommand).resolves({});
 
     // Act
     const result = await createDisconnectHandler(deps)(disconnectEvent({ connectionId: 'conn-a' }));
@@ -158,6 +163,12 @@ describe('$disconnect', () => {
         frame: expect.objectContaining({ type: 'left', room: 'general', username: 'alice' }),
       }),
     ]);
+    for (const room of ['general', 'random']) {
+      expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+        Key: { pk: `ROOM#${room}`, sk: 'PRES#alice' },
+        UpdateExpression: 'DELETE connections :connection',
+      });
+    }
   });
 
   it('is harmless for a connection that was already removed', async () => {

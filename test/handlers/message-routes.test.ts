@@ -7,12 +7,15 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -51,11 +54,42 @@ function givenConnectionsAndRoom(
   for (const member of members) {
     dynamo
       .on(GetCommand, { Key: { pk: `ROOM#${member.room}`, sk: `CONN#${member.connectionId}` } })
-      .resolves({ Item: { pk: 'x' } });
+      .resolves({ Item: { pk: 'x', epoch: 'e1' } });
   }
   dynamo
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
     .resolves({ Items: members });
+  // The room, nobody's standing in it, and presence counts that say each user is new.
+  dynamo.on(GetCommand, { Key: { pk: 'ROOM#general', sk: 'META' } }).resolves({ Item: roomItem('general') });
+  dynamo.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+  dynamo.on(UpdateCommand).resolves({ Attributes: { members: members.length } });
+  // The room's counter hands out number 7 of epoch e1; messages store.
+  dynamo
+    .on(UpdateCommand, { Key: { pk: 'ROOM#general', sk: 'SEQ' } })
+    .resolves({ Attributes: { epoch: 'e1', seq: 7, seqAt: NOW } });
+  dynamo.on(PutCommand).resolves({});
+  dynamo.on(DeleteCommand).resolves({});
+}
+
+/** The room item of a public room owned by dave, as the directory stores it. */
+function roomItem(room: string) {
+  return {
+    pk: `ROOM#${room}`,
+    sk: 'META',
+    room,
+    title: room,
+    visibility: 'public',
+    posting: 'everyone',
+    owner: 'dave',
+    epoch: 'e1',
+    members: 2,
+    createdAt: NOW - 3_600_000,
+  };
+}
+
+/** The posts of `message` frames (the sender also gets its `ack`). */
+function messagePosts() {
+  return postsOf(management).filter((post) => (post.frame as { type?: string }).type === 'message');
 }
 
 function writesTo() {
@@ -74,7 +108,7 @@ beforeEach(() => {
 });
 
 describe('joinRoom', () => {
-  it('adds the membership in one transaction and tells every member, the joiner included', async () => {
+  it('adds the membership in one transaction with its checks, confirms to the joiner and tells the others', async () => {
     // Prepare
     givenConnectionsAndRoom();
     dynamo.on(TransactWriteCommand).resolves({});
@@ -85,25 +119,44 @@ describe('joinRoom', () => {
     // Assess
     expect(result).toEqual({ statusCode: 200 });
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.ConditionCheck?.Key).toEqual({ pk: 'CONN#conn-a', sk: 'CONNECTION' });
-    expect(items[1]?.Put?.Item).toMatchObject({
+    expect(items[0]?.ConditionCheck).toMatchObject({
+      Key: { pk: 'ROOM#general', sk: 'META' },
+      ConditionExpression: 'epoch = :epoch',
+    });
+    expect(items[1]?.Update).toMatchObject({
+      Key: { pk: 'CONN#conn-a', sk: 'CONNECTION' },
+      UpdateExpression: 'ADD rooms :one',
+      ExpressionAttributeValues: { ':one': 1, ':max': 50 },
+    });
+    expect(items[2]?.Put?.Item).toMatchObject({
       pk: 'ROOM#general',
       sk: 'CONN#conn-a',
       userId: 'u-alice',
       username: 'alice',
+      tokenExpiresAt: alice.tokenExpiresAt,
     });
-    expect(items[2]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    expect(items[3]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
+      UpdateExpression: expect.stringContaining('ADD connections :connection'),
+    });
     const posts = postsOf(management);
-    expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
-    for (const post of posts) {
-      expect(post.frame).toEqual({
-        type: 'joined',
-        room: 'general',
-        username: 'alice',
-        userId: 'u-alice',
-        time: '2026-11-29T12:00:00.000Z',
-      });
-    }
+    expect(posts.find((post) => post.to === 'conn-a')?.frame).toMatchObject({
+      type: 'joined',
+      room: 'general',
+      username: 'alice',
+      self: true,
+      role: 'member',
+      epoch: 'e1',
+    });
+    expect(posts.find((post) => post.to === 'conn-b')?.frame).toEqual({
+      type: 'joined',
+      room: 'general',
+      username: 'alice',
+      userId: 'u-alice',
+      time: '2026-11-29T12:00:00.000Z',
+    });
+    expect(posts).toHaveLength(2);
   });
 
   it('confirms to the caller alone when it is already a member', async () => {
@@ -113,7 +166,12 @@ describe('joinRoom', () => {
       new TransactionCanceledException({
         message: 'cancelled',
         $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+          { Code: 'None' },
+        ],
       }),
     );
 
@@ -179,11 +237,13 @@ describe('sendMessage', () => {
     );
 
     // Assess
-    const posts = postsOf(management);
+    const posts = messagePosts();
     expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
     expect(posts[0]?.frame).toMatchObject({
       type: 'message',
       room: 'general',
+      epoch: 'e1',
+      seq: 7,
       id: 'msg-1',
       content: 'Hello, room!',
       username: 'alice',
@@ -337,7 +397,7 @@ describe('sendMessage', () => {
     // Assess
     expect(result).toEqual({ statusCode: 200 });
     expect(
-      postsOf(management)
+      messagePosts()
         .map((post) => post.to)
         .sort(),
     ).toEqual(['conn-a', 'conn-b', 'conn-c']);
@@ -368,7 +428,7 @@ describe('sendMessage', () => {
       sk: 'CONN#conn-a',
     });
     expect(
-      postsOf(management)
+      messagePosts()
         .map((post) => post.to)
         .sort(),
     ).toEqual(['conn-a', 'conn-b']);
@@ -402,13 +462,18 @@ describe('leaveRoom', () => {
     await handlers().leaveRoom(messageEvent({ action: 'leaveRoom', room: 'general' }));
 
     // Assess
-    const deletes = dynamo
-      .commandCalls(TransactWriteCommand)[0]
-      ?.args[0].input.TransactItems?.map((item) => item.Delete?.Key);
-    expect(deletes).toEqual([
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Delete?.Key ?? item.Update?.Key)).toEqual([
       { pk: 'ROOM#general', sk: 'CONN#conn-a' },
       { pk: 'CONN#conn-a', sk: 'ROOM#general' },
+      { pk: 'CONN#conn-a', sk: 'CONNECTION' },
     ]);
+    expect(items[2]?.Update?.UpdateExpression).toBe('ADD rooms :minusOne');
+    // alice's last connection in the room: her presence goes, and so does she from the count.
+    expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(connections)',
+    });
     expect(postsOf(management).map((post) => [post.to, (post.frame as { type: string }).type])).toEqual([
       ['conn-a', 'left'],
       ['conn-b', 'left'],

@@ -408,6 +408,8 @@ describe('per-user connection cap at $connect', () => {
       .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
       .resolves({ Items: [memberItem('general', 'conn-b', bob)] });
     dynamo.on(BatchWriteCommand).resolves({});
+    // The vanished connection was alice's last in the room: her presence goes, so does she from the count.
+    dynamo.on(UpdateCommand).resolves({ Attributes: { members: 1 } });
 
     // Act
     const result = await createConnectHandler(testDeps(1))(connectEvent({ connectionId: 'conn-new' }));
@@ -417,6 +419,10 @@ describe('per-user connection cap at $connect', () => {
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, {
       Key: { pk: 'USER#u-alice', sk: 'SLOT#0' },
       ExpressionAttributeValues: { ':connectionId': 'conn-lost' },
+    });
+    expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
+      UpdateExpression: 'DELETE connections :connection',
     });
     expect(postsOf(management)).toEqual([
       expect.objectContaining({

@@ -6,9 +6,33 @@ import type { ParleyStackProps } from '../../lib/parley-stack.ts';
 import { defaultTemplate, environmentOf, functionNames, synthesize } from './template-helpers.ts';
 
 const issuer = ['AUTH_MODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID'];
-const session = ['TABLE_NAME', 'CALLBACK_URL'];
+const session = [
+  'TABLE_NAME',
+  'CALLBACK_URL',
+  'ROOMS_PER_CONNECTION',
+  'MEMBERS_PER_ROOM',
+  'ROOMS_CREATED_PER_HOUR',
+  'ANNOUNCE_JOINS_UP_TO',
+  'OCCUPANCY_INTERVAL_SECONDS',
+  'HISTORY_RETENTION_DAYS',
+  'MAX_REPLAY',
+  'HISTORY_HOLE_TIMEOUT_SECONDS',
+  'DELETE_OWN_WINDOW_SECONDS',
+  'ROOM_MESSAGES_PER_SECOND',
+  'ROOM_MESSAGES_BURST',
+];
 const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'RATE_LIMIT_CLOSE_AFTER'];
-const messageRoutes = ['default', 'joinRoom', 'leaveRoom', 'sendMessage', 'reauth'] as const;
+const messageRoutes = [
+  'default',
+  'joinRoom',
+  'leaveRoom',
+  'sendMessage',
+  'rooms',
+  'moderation',
+  'presence',
+  'history',
+  'reauth',
+] as const;
 
 /** What each handler loads at cold start (lambdas/handlers/*.ts), with the default props. */
 const expectedVariables: Record<FunctionName, readonly string[]> = {
@@ -19,6 +43,10 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   joinRoom: [...session, ...messageRate],
   leaveRoom: [...session, ...messageRate],
   sendMessage: [...session, ...messageRate],
+  rooms: [...session, ...messageRate],
+  moderation: [...session, ...messageRate],
+  presence: [...session, ...messageRate],
+  history: [...session, ...messageRate],
   reauth: [...session, ...messageRate, ...issuer],
   connectionEvents: session,
   sweeper: [...session, 'REAUTH_NOTICE_SECONDS', 'REAUTH_GRACE_SECONDS'],

@@ -50,9 +50,13 @@ describe('permissions', () => {
       'connectionEvents',
       'default',
       'disconnect',
+      'history',
       'joinRoom',
       'leaveRoom',
+      'moderation',
+      'presence',
       'reauth',
+      'rooms',
       'sendMessage',
       'sweeper',
     ];

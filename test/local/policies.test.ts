@@ -7,7 +7,14 @@ import {
   loadTicketConfig,
   loadTokenCookieConfig,
 } from '../../lambdas/config.ts';
-import { policyEnvironment, policyVariables, rateLimitVariables } from '../../local/policies.ts';
+import {
+  historyVariables,
+  policyEnvironment,
+  policyVariables,
+  rateLimitVariables,
+  roomRateVariables,
+  roomVariables,
+} from '../../local/policies.ts';
 
 describe('local stack policies', () => {
   it('sets only LOGIN_COOKIE=true when no policy is given, so the handlers keep their defaults', () => {
@@ -20,6 +27,20 @@ describe('local stack policies', () => {
     const environment = policyEnvironment({
       maxConnectionsPerUser: 3,
       rateLimit: { perSecond: 4, burst: 5, closeAfterRefusals: 10 },
+      rooms: {
+        maxRoomsPerConnection: 11,
+        maxMembersPerRoom: 12,
+        createdPerUserPerHour: 13,
+        announceJoinsUpTo: 14,
+        occupancyIntervalSeconds: 15,
+      },
+      history: {
+        retentionDays: 16,
+        maxReplay: 17,
+        holeTimeoutSeconds: 18,
+        deleteOwnWindowSeconds: 19,
+        roomRate: { perSecond: 20, burst: 21 },
+      },
       allowedOrigins: ['http://localhost:5173', 'https://chat.example.com'],
       allowMissingOrigin: false,
       loginCookie: false,
@@ -35,6 +56,17 @@ describe('local stack policies', () => {
       RATE_LIMIT_PER_SECOND: '4',
       RATE_LIMIT_BURST: '5',
       RATE_LIMIT_CLOSE_AFTER: '10',
+      ROOMS_PER_CONNECTION: '11',
+      MEMBERS_PER_ROOM: '12',
+      ROOMS_CREATED_PER_HOUR: '13',
+      ANNOUNCE_JOINS_UP_TO: '14',
+      OCCUPANCY_INTERVAL_SECONDS: '15',
+      HISTORY_RETENTION_DAYS: '16',
+      MAX_REPLAY: '17',
+      HISTORY_HOLE_TIMEOUT_SECONDS: '18',
+      DELETE_OWN_WINDOW_SECONDS: '19',
+      ROOM_MESSAGES_PER_SECOND: '20',
+      ROOM_MESSAGES_BURST: '21',
       ALLOWED_ORIGINS: 'http://localhost:5173,https://chat.example.com',
       ALLOW_MISSING_ORIGIN: 'false',
       LOGIN_COOKIE: 'false',
@@ -44,7 +76,13 @@ describe('local stack policies', () => {
       TICKET_TTL_SECONDS: '9',
     });
     expect(Object.keys(environment).sort()).toEqual(
-      [...Object.values(policyVariables), ...Object.values(rateLimitVariables)].sort(),
+      [
+        ...Object.values(policyVariables),
+        ...Object.values(rateLimitVariables),
+        ...Object.values(roomVariables),
+        ...Object.values(historyVariables),
+        ...Object.values(roomRateVariables),
+      ].sort(),
     );
   });
 
@@ -62,7 +100,7 @@ describe('local stack policies', () => {
     // Prepare
     const env = policyEnvironment({
       maxConnectionsPerUser: 2,
-      rateLimit: { perSecond: 3 },
+      rateLimit: { perSecond: 3, closeAfterRefusals: 7 },
       allowedOrigins: ['http://app.parley.test'],
       allowMissingOrigin: false,
       reauthNoticeSeconds: 4,
@@ -84,7 +122,7 @@ describe('local stack policies', () => {
     // Assess
     expect(read).toEqual({
       connect: { maxConnectionsPerUser: 2, probeMinAgeSeconds: 1 },
-      session: { rateLimit: { perSecond: 3, burst: 6 } },
+      session: { rateLimit: { perSecond: 3, burst: 6 }, closeAfterRefusals: 7 },
       origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
       sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
       tickets: { tableName: undefined, ttlSeconds: 2 },

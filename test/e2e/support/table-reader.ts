@@ -52,6 +52,8 @@ export function tableReader(stack: Pick<LocalStack, 'dynamoEndpoint' | 'region' 
     return items;
   };
   return {
+    /** The client itself, for a test that plays a failing writer. */
+    documents,
     connection: async (connectionId: string) =>
       (
         await documents.send(
@@ -60,8 +62,10 @@ export function tableReader(stack: Pick<LocalStack, 'dynamoEndpoint' | 'region' 
       ).Item,
     /** Everything in the connection's partition: the connection item and its membership items. */
     connectionRows: (connectionId: string) => query(keys.connectionPartition(connectionId)),
-    /** The room's membership items (pk = ROOM#<room>). */
-    members: (room: string) => query(keys.roomPartition(room)),
+    /** The room's membership items (pk = ROOM#<room>, sk CONN#…). */
+    members: (room: string) => query(keys.roomPartition(room), keys.memberSortKeyPrefix),
+    /** The room's presence items (pk = ROOM#<room>, sk PRES#…). */
+    presence: (room: string) => query(keys.roomPartition(room), keys.presenceSortKeyPrefix),
     /** The user's connection-cap slots (USER#<userId> / SLOT#<n>). */
     slotsOf: (userId: string) => query(keys.userPartition(userId), 'SLOT#'),
     /** Every connection item. */

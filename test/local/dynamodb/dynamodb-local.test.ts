@@ -111,8 +111,11 @@ describe('DynamoDB Local', () => {
   });
 });
 
+/** Cold JVM starts on two busy shared cores: a slow start waits longer, a broken one still fails. */
+const jvmStartsTimeoutMs = 120_000;
+
 describe('DynamoDB Local lifecycle', () => {
-  it('kills the Java process on stop', async () => {
+  it('kills the Java process on stop', { timeout: jvmStartsTimeoutMs }, async () => {
     // Prepare
     const dynamo = await startDynamoDbLocal();
     expect(isRunning(dynamo.pid)).toBe(true);
@@ -125,7 +128,7 @@ describe('DynamoDB Local lifecycle', () => {
     await dynamo.stop(); // a second stop is harmless
   });
 
-  it('keeps data across restarts when given a data directory', async () => {
+  it('keeps data across restarts when given a data directory', { timeout: jvmStartsTimeoutMs }, async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-dynamodb-'));
     try {
