@@ -1,7 +1,8 @@
 /**
  * What the cost model takes from Parley's code rather than from a measurement: the bytes of a message
- * frame (built by the production frame builder), of a `sendMessage` request, the sweeper's schedule and
- * whether the per-user cap (a slot write at `$connect`) is on by default.
+ * frame (built by the production frame builder), of a `sendMessage` request, the sweeper's schedule,
+ * whether the per-user cap (a slot write at `$connect`) is on by default, and when rooms stop announcing
+ * each join and departure.
  */
 import { encodeFrame, messageFrame } from '../lambdas/core/frames.ts';
 import { defaults } from '../lambdas/defaults.ts';
@@ -27,4 +28,6 @@ export const codeFacts: CodeFacts = {
     Buffer.byteLength(JSON.stringify({ action: 'sendMessage', room, content: 'x'.repeat(contentBytes) })),
   sweeperEverySeconds: scheduledFunctions.sweeper?.everySeconds ?? 60,
   connectionCapOn: defaults.maxConnectionsPerUser > 0,
+  announceJoinsUpTo: defaults.rooms.announceJoinsUpTo,
+  occupancyIntervalSeconds: defaults.rooms.occupancyIntervalSeconds,
 };

@@ -74,6 +74,10 @@ export interface CodeFacts {
   readonly sweeperEverySeconds: number;
   /** The per-user cap is on by default, so `$connect` claims a slot. */
   readonly connectionCapOn: boolean;
+  /** Rooms with more users than this announce `occupancy` instead of each `joined` and `left`. */
+  readonly announceJoinsUpTo: number;
+  /** At most one `occupancy` frame per room per this many seconds (its claimant waits it out). */
+  readonly occupancyIntervalSeconds: number;
 }
 
 export interface BillLine {
@@ -159,13 +163,25 @@ export function estimateMonthlyBill(
     profile.messages.map((point) => [point.roomSize, point.frames] as const),
     roomSize,
   );
-  const noticesPerJoin = assumptions.membershipNotices ? roomSize : 0;
+  // Presence: rooms up to the threshold announce each join and departure to everyone; larger rooms send
+  // everyone one `occupancy` frame per interval at most, while the count changes.
+  const announcesEach = roomSize <= code.announceJoinsUpTo;
+  const changesPerRoom = rooms > 0 ? (2 * joins) / rooms : 0;
+  const occupancyBroadcasts =
+    !assumptions.membershipNotices || announcesEach
+      ? 0
+      : rooms * Math.min(changesPerRoom, (minutes * 60) / code.occupancyIntervalSeconds);
+  const presenceFrames = !assumptions.membershipNotices
+    ? joins // the joiner's own `joined` only
+    : announcesEach
+      ? 2 * joins * roomSize // `joined` and `left`, each to the whole room
+      : joins + occupancyBroadcasts * roomSize;
   const apiMessages =
     messages * meteredMessages(code.sendRequestBytes(assumptions.messageBytes)) +
     messages * framesPerMessage * meteredMessages(code.messageFrameBytes(assumptions.messageBytes)) +
     sessions * 1 + // the welcome frame
-    joins * (1 + noticesPerJoin) + // joinRoom in, `joined` to the room
-    joins * noticesPerJoin; // `left` to the room when the connection goes
+    joins + // the joinRoom requests
+    presenceFrames;
   const firstTier = Math.min(apiMessages, MESSAGE_TIER_BOUNDARY);
   const api = prices.apiGateway;
 
@@ -192,16 +208,20 @@ export function estimateMonthlyBill(
     warnings.push(
       `a fan-out to ${roomSize.toLocaleString('en-US')} members extrapolates to ${Math.round(sendDuration / 1000)} s, past API Gateway's 29 s integration timeout: the direct fan-out cannot serve this room, and the duration lines price a run it would not finish`,
     );
+  // Announcing costs a fan-out per join in small rooms; in large ones a fan-out per occupancy frame,
+  // whose claimant first waits out the interval, billed time.
   add(
     {
       joinRoom: {
         invocations: 1,
-        meanDurationMs: assumptions.membershipNotices ? sendDuration : 0,
+        meanDurationMs: assumptions.membershipNotices && announcesEach ? sendDuration : 0,
         logBytes: 0,
       },
     },
     joins,
   );
+  const occupancySeconds = code.occupancyIntervalSeconds + sendDuration / 1000;
+  lambda.gbSeconds += occupancyBroadcasts * occupancySeconds * (memoryOf('joinRoom') / 1024);
   add({ sweeper: { invocations: 1, meanDurationMs: assumptions.sweeperDurationMs, logBytes: 0 } }, sweeps);
 
   // DynamoDB: measured request units per operation, on-demand.
@@ -284,7 +304,16 @@ export function estimateMonthlyBill(
   return {
     lines,
     totalUsd: lines.reduce((sum, entry) => sum + entry.usd, 0),
-    volumes: { sessions, joins, messages, sweeps, apiMessages, framesPerMessage },
+    volumes: {
+      sessions,
+      joins,
+      messages,
+      sweeps,
+      apiMessages,
+      framesPerMessage,
+      presenceFrames,
+      occupancyBroadcasts,
+    },
     warnings,
   };
 }

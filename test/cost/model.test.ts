@@ -67,6 +67,8 @@ const code: CodeFacts = {
   sendRequestBytes: () => 100,
   sweeperEverySeconds: 60,
   connectionCapOn: true,
+  announceJoinsUpTo: 100,
+  occupancyIntervalSeconds: 3,
 };
 
 describe('estimateMonthlyBill', () => {
@@ -113,8 +115,10 @@ describe('estimateMonthlyBill', () => {
     expect(bill.lines.some((line) => line.item.includes('past 1 billion'))).toBe(false);
   });
 
-  it('bills messages past a billion at the lower price, and extends fan-out past the largest room measured', () => {
-    // One room of 1,000 (frames extrapolated 10 → 100 → 1,000), one message a second, nobody reconnecting much.
+  it('bills messages past a billion at the lower price, extends fan-out past the largest room measured, and announces a large room by occupancy', () => {
+    // One room of 1,000 (frames extrapolated 10 → 100 → 1,000), a message a second, 120-minute connections:
+    // 365,000 connections opened and joins; 730,000 presence changes, fewer than the 876,000 3-second
+    // intervals of a month, so 730,000 occupancy frames to the room.
     const broadcast = estimateMonthlyBill(
       { connections: 1000, rooms: 1, roomSize: 1000, messagesPerMinute: 60 },
       { ...defaultAssumptions, sessionMinutes: 120 },
@@ -122,14 +126,27 @@ describe('estimateMonthlyBill', () => {
       code,
       prices,
     );
-    // 2,628,000 sends × (1 + 1,000) + 365,000 × (1 + 1,001 + 1,000) welcomes, joins and leaves
-    const total = 2_628_000 * 1001 + 365_000 * 2002;
+    // sends × (request + 1,000 deliveries) + welcomes + joinRoom requests + own joined + occupancy frames
+    const total = 2_628_000 * 1001 + 365_000 + 365_000 + 365_000 + 730_000 * 1000;
     expect(broadcast.volumes.framesPerMessage).toBeCloseTo(1000);
+    expect(broadcast.volumes.occupancyBroadcasts).toBe(730_000);
     const first = broadcast.lines.find((line) => line.item.endsWith('first 1 billion'));
     const past = broadcast.lines.find((line) => line.item.endsWith('past 1 billion'));
     expect(first?.quantity).toBe(1e9);
     expect(past?.quantity).toBeCloseTo(total - 1e9);
     expect(past?.usd).toBeCloseTo(((total - 1e9) / 1e6) * 0.5);
+  });
+
+  it('caps occupancy frames at one per interval per room', () => {
+    // 60,000 connections reconnecting every 10 minutes in one room: 8.76 M changes, 876,000 intervals.
+    const crowded = estimateMonthlyBill(
+      { connections: 60_000, rooms: 1, roomSize: 60_000, messagesPerMinute: 0 },
+      { ...defaultAssumptions, sessionMinutes: 10 },
+      profile,
+      code,
+      prices,
+    );
+    expect(crowded.volumes.occupancyBroadcasts).toBe(876_000);
   });
 
   it('takes a duration given as an assumption over the measured one', () => {
@@ -155,8 +172,8 @@ describe('membership notices and the integration timeout', () => {
       code,
       prices,
     );
-    // 438,000 + 43,800,000 + 730,000 welcomes + 730,000 joinRoom requests
-    expect(quiet.volumes.apiMessages).toBe(45_698_000);
+    // 438,000 + 43,800,000 + 730,000 welcomes + 730,000 joinRoom requests + 730,000 joiners' own `joined`
+    expect(quiet.volumes.apiMessages).toBe(46_428_000);
     // 168,630 GB-s less joinRoom's 73,000
     expect(quiet.lines.find((line) => line.item === 'duration (arm64)')?.quantity).toBeCloseTo(95_630);
   });
