@@ -37,19 +37,21 @@ const quick = options.quick;
 const benchmarks: Record<BenchmarkName, () => Promise<BenchEntry[]>> = {
   broadcast: () => measureBroadcastOverhead({ members: 1000, rounds: quick ? 5 : 15, latencyMs: 10 }),
   'fan-out': () =>
-    measureFanOut(
-      quick
+    measureFanOut({
+      ...(quick
         ? { roomSizes: [10, 100, 1000], paced: 5, burst: 5, connectPerSecond: 250 }
-        : { roomSizes: [10, 100, 1000, 10_000], paced: 10, burst: 20, connectPerSecond: 250 },
-    ),
+        : { roomSizes: [10, 100, 1000, 10_000], paced: 10, burst: 20, connectPerSecond: 250 }),
+      ...(options.roomSizes ? { roomSizes: options.roomSizes } : {}),
+    }),
   capacity: async () => capacityEntries(await measureCapacity()),
   verify: () => measureVerifyThroughput(quick ? { tokens: 1000, passes: 3 } : { tokens: 3000, passes: 5 }),
   connections: () =>
-    measureConnectionsHeld(
-      quick
+    measureConnectionsHeld({
+      ...(quick
         ? { connections: 500, perSecond: 250, holdSeconds: 5 }
-        : { connections: 50_000, perSecond: 250, holdSeconds: 60 },
-    ),
+        : { connections: 50_000, perSecond: 250, holdSeconds: 60 }),
+      ...(options.connections ? { connections: options.connections } : {}),
+    }),
   'module-init': async () => {
     const runs = quick ? 3 : 11;
     // Both variants were just written, so both are in the page cache already: quick runs skip the warm-up.

@@ -39,6 +39,8 @@ export async function openClient(url: string, index: number): Promise<BenchClien
   const socket = new WebSocket(url, {
     localAddress: `127.0.0.${1 + (index % 250)}`,
     perMessageDeflate: false,
+    // A handshake that never completes fails (and is counted) instead of holding the run forever.
+    handshakeTimeout: 120_000,
   });
   const ledger = new DeliveryLedger();
   const frames = { count: 0 };
