@@ -9,6 +9,8 @@ export default defineConfig({
     env: {
       TABLE_NAME: 'parley-test',
       CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/test',
+      PUBLICATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/parley-publications.fifo',
+      DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/parley-deliveries.fifo',
       AUTH_MODE: 'cognito',
       COGNITO_USER_POOL_ID: 'us-east-1_TestPool1',
       COGNITO_CLIENT_ID: 'testclientid',

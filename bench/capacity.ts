@@ -13,13 +13,18 @@ import { DynamoCreationLimiter } from '../lambdas/adapters/dynamo-creation-limit
 import { DynamoMessageHistory } from '../lambdas/adapters/dynamo-message-history.ts';
 import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
-import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
+import { forEachConcurrently } from '../lambdas/core/concurrency.ts';
+import type { ConnectDeps } from '../lambdas/core/connections.ts';
 import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
 import type { Identity } from '../lambdas/core/identity.ts';
 import { joinRoom, leaveRoom } from '../lambdas/core/membership.ts';
 import { newEpoch } from '../lambdas/core/message-id.ts';
 import { sendMessage } from '../lambdas/core/messages.ts';
+import { unlimitedPostBudget } from '../lambdas/core/paced-posting.ts';
 import type { ConnectionGateway } from '../lambdas/core/ports.ts';
+import { type SequencerDeps, sequenceRoom } from '../lambdas/core/room-sequencer.ts';
+import type { SessionDeps } from '../lambdas/core/session.ts';
+import { deliverToShard } from '../lambdas/core/shard-delivery.ts';
 import { sweepConnections } from '../lambdas/core/sweeper.ts';
 import { defaults } from '../lambdas/defaults.ts';
 import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
@@ -70,7 +75,37 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
 
     const connections = new DynamoConnectionStore(client, TABLE, TTL);
     const rooms = new DynamoRoomStore(client, TABLE, TTL);
-    const deps = {
+    // The queues run their consumers inline: a send is measured with its sequencer's share (numbering,
+    // storing, the member list); queue requests are not DynamoDB's and are not counted here.
+    let queued = 0;
+    const deps: SequencerDeps & ConnectDeps & SessionDeps = {
+      publications: {
+        publish: async (publications) => {
+          for (const value of publications) {
+            await sequenceRoom(
+              deps,
+              value.room,
+              [{ id: `p-${++queued}`, receiveCount: 1, value }],
+              `b-${queued}`,
+            );
+          }
+        },
+      },
+      deliveries: {
+        enqueue: async (deliveries) => {
+          for (const value of deliveries)
+            await deliverToShard(deps, [{ id: `d-${++queued}`, receiveCount: 1, value }]);
+        },
+      },
+      budget: unlimitedPostBudget,
+      fanout: {
+        ...defaults.fanout,
+        concurrency: defaults.fanout.postConcurrency,
+        retryWindowMs: 20_000,
+        firstBackoffMs: 100,
+        maxBackoffMs: 5_000,
+      },
+      maxConnectionsPerUser: 5,
       connections,
       rooms,
       gateway,
@@ -172,7 +207,7 @@ export async function measureCapacity(): Promise<CapacityRow[]> {
       const sender = await connections.find(`r${size}-0`);
       if (!sender) throw new Error('the sender was not stored');
       await row(`sendMessage, room of ${size}`, `sendMessage to a room of ${size}`, () =>
-        sendMessage(deps, sender, { action: 'sendMessage', room, content: 'hello, room' }),
+        sendMessage(deps, sender, { action: 'sendMessage', room, content: 'hello, room' }, Date.now()),
       );
     }
 

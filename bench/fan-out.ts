@@ -18,7 +18,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { keys } from '../lambdas/adapters/table-layout.ts';
-import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
+import { forEachConcurrently } from '../lambdas/core/concurrency.ts';
 import { defaults } from '../lambdas/defaults.ts';
 import { localCredentials } from '../local/dynamodb/dynamodb-local.ts';
 import { startBareWsBroadcast } from './baselines/bare-ws-broadcast.ts';

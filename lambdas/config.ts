@@ -240,6 +240,50 @@ export function loadHistoryConfig(env: Env = process.env): HistoryConfig {
   });
 }
 
+/** Where publications for the rooms' sequencers are queued (every function that publishes). */
+export interface PublicationConfig {
+  readonly publicationQueueUrl: string;
+}
+
+export function loadPublicationConfig(env: Env = process.env): PublicationConfig {
+  const reader = new EnvReader(env);
+  return reader.done({ publicationQueueUrl: queueUrl(reader, 'PUBLICATION_QUEUE_URL') });
+}
+
+/** How the sequencers and shard workers fan frames out. */
+export interface FanoutConfig {
+  readonly deliveryQueueUrl: string;
+  /** @default 100 */
+  readonly directLimit: number;
+  /** @default 64 */
+  readonly postConcurrency: number;
+  /** @connections posts per second across all workers; 0 for no budget. @default 5000 */
+  readonly postsPerSecond: number;
+  /** @default 5000 */
+  readonly postsBurst: number;
+  /** @default 20 */
+  readonly retryWindowSeconds: number;
+}
+
+export function loadFanoutConfig(env: Env = process.env): FanoutConfig {
+  const reader = new EnvReader(env);
+  const fanout = defaults.fanout;
+  return reader.done({
+    deliveryQueueUrl: queueUrl(reader, 'DELIVERY_QUEUE_URL'),
+    directLimit: reader.integer('FANOUT_DIRECT_LIMIT', fanout.directLimit, 0, 10_000),
+    postConcurrency: reader.integer('FANOUT_POST_CONCURRENCY', fanout.postConcurrency, 1, 1_000),
+    postsPerSecond: reader.integer('POSTS_PER_SECOND', fanout.postsPerSecond, 0, 1_000_000),
+    postsBurst: reader.integer('POSTS_BURST', fanout.postsBurst, 1, 1_000_000),
+    retryWindowSeconds: reader.integer('FANOUT_RETRY_WINDOW_SECONDS', fanout.retryWindowSeconds, 1, 600),
+  });
+}
+
+function queueUrl(reader: EnvReader, name: string): string {
+  const url = reader.required(name);
+  if (url && !/^https?:\/\//.test(url)) reader.problem(`${name} must be an http(s) URL, got "${url}"`);
+  return url;
+}
+
 /** Limits applied when a connection opens. */
 export interface ConnectPolicyConfig {
   /** Concurrent connections per user across all instances; 0 means no cap. @default 5 */

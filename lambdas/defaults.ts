@@ -52,6 +52,28 @@ export const defaults = {
      */
     roomRate: { perSecond: 50, burst: 100 },
   },
+  /** Fan-out of room frames to members (lambdas/core/room-fanout.ts). */
+  fanout: {
+    /**
+     * Rooms with at most this many members are posted to by their sequencer; larger rooms go through
+     * the member shards, in parallel. The sequencer of a direct room posts each frame to every member
+     * before its next batch, so this also bounds a room's direct throughput.
+     */
+    directLimit: 100,
+    /** Posts one worker (sequencer or shard worker) has in flight at once. */
+    postConcurrency: 64,
+    /**
+     * The @connections budget across all workers, in posts per second, and its burst. API Gateway's
+     * quota is 10,000 requests per second per account and Region, shared with every API: half of it
+     * is left for the rest.
+     */
+    postsPerSecond: 5_000,
+    postsBurst: 5_000,
+    /** Seconds a worker keeps retrying failing posts before it gives its batch back to the queue. */
+    retryWindowSeconds: 20,
+    /** Shard workers running at once, across all rooms (the delivery queue's event source maximum concurrency). */
+    deliveryConcurrency: 50,
+  },
   /** Seconds a connection's rows live before DynamoDB TTL may remove them (above API Gateway's 2 h). */
   connectionTtlSeconds: 3 * 3600,
 } as const;

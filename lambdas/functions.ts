@@ -18,6 +18,8 @@ export type FunctionName =
   | 'presence'
   | 'history'
   | 'connectionEvents'
+  | 'sequencer'
+  | 'shardDelivery'
   | 'reauth'
   | 'sweeper'
   | 'login'
@@ -58,6 +60,14 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
   connectionEvents: {
     entry: 'lambdas/handlers/connection-events.ts',
     description: 'Reacts to stored connections (welcome frame) from the table stream',
+  },
+  sequencer: {
+    entry: 'lambdas/handlers/sequencer.ts',
+    description: 'Numbers, stores and fans out each room’s publications in order',
+  },
+  shardDelivery: {
+    entry: 'lambdas/handlers/shard-delivery.ts',
+    description: 'Posts a large room’s frames to one shard of its members',
   },
   reauth: {
     entry: 'lambdas/handlers/reauth.ts',
@@ -134,3 +144,42 @@ export const connectionEventsStreamFilter = {
   eventName: ['INSERT'],
   dynamodb: { Keys: { [tableLayout.sortKey]: { S: [keys.connectionSortKey] } } },
 } as const;
+
+/** The fan-out's two SQS FIFO queues (lambdas/core/room-fanout.ts). */
+export type QueueName = 'publications' | 'deliveries';
+
+export interface QueueConsumer {
+  readonly queue: QueueName;
+  /** Messages per invocation; SQS FIFO gives Lambda at most 10. */
+  readonly batchSize: number;
+  /**
+   * Seconds a received batch stays hidden: six times the function's timeout, as AWS advises for a
+   * queue that feeds Lambda, so a batch still running is never handed to a second instance.
+   */
+  readonly visibilityTimeoutSeconds: number;
+  /** The function's timeout. */
+  readonly timeoutSeconds: number;
+  /** Receives of one message before it moves to the queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
+/**
+ * Functions fed by a queue (an SQS event source mapping on AWS, the emulated one in the local stack),
+ * with `ReportBatchItemFailures`. One consumer per queue.
+ */
+export const queueConsumers: Readonly<Partial<Record<FunctionName, QueueConsumer>>> = {
+  sequencer: {
+    queue: 'publications',
+    batchSize: 10,
+    timeoutSeconds: 60,
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+  },
+  shardDelivery: {
+    queue: 'deliveries',
+    batchSize: 10,
+    timeoutSeconds: 60,
+    visibilityTimeoutSeconds: 360,
+    maxReceiveCount: 5,
+  },
+};

@@ -1,10 +1,13 @@
+import { Token } from 'aws-cdk-lib';
 import {
   loadAuthConfig,
   loadConnectPolicyConfig,
+  loadFanoutConfig,
   loadGatewayConfig,
   loadHistoryConfig,
   loadLoginConfig,
   loadOriginConfig,
+  loadPublicationConfig,
   loadRoomConfig,
   loadSessionPolicyConfig,
   loadStoreConfig,
@@ -58,7 +61,14 @@ export interface FunctionSettings {
   readonly reauthGraceSeconds: number;
   readonly rooms: RoomLimits;
   readonly history: HistorySettings;
+  /** The fan-out's FIFO queues (lib/fanout-queues.ts). */
+  readonly publicationQueueUrl: string;
+  readonly deliveryQueueUrl: string;
+  readonly fanout: FanoutSettings;
 }
+
+/** Fan-out settings (see lambdas/defaults.ts `fanout`). */
+export type FanoutSettings = { readonly [K in keyof typeof defaults.fanout]: number };
 
 /** History settings (see lambdas/defaults.ts `history`). */
 export interface HistorySettings {
@@ -161,6 +171,23 @@ const sections = {
     }),
     load: loadHistoryConfig,
   },
+  /** Where every function that publishes to a room queues its publications. */
+  publications: {
+    variables: (s) => ({ PUBLICATION_QUEUE_URL: s.publicationQueueUrl }),
+    load: loadPublicationConfig,
+  },
+  /** The sequencer's and shard workers' fan-out: the delivery queue, the direct limit and the post budget. */
+  fanout: {
+    variables: ({ deliveryQueueUrl, fanout }) => ({
+      DELIVERY_QUEUE_URL: deliveryQueueUrl,
+      FANOUT_DIRECT_LIMIT: String(fanout.directLimit),
+      FANOUT_POST_CONCURRENCY: String(fanout.postConcurrency),
+      POSTS_PER_SECOND: String(fanout.postsPerSecond),
+      POSTS_BURST: String(fanout.postsBurst),
+      FANOUT_RETRY_WINDOW_SECONDS: String(fanout.retryWindowSeconds),
+    }),
+    load: loadFanoutConfig,
+  },
   sweep: {
     variables: (s) => ({
       REAUTH_NOTICE_SECONDS: String(s.reauthNoticeSeconds),
@@ -173,7 +200,13 @@ const sections = {
 export type EnvironmentSection = keyof typeof sections;
 
 /** Rooms and connections: the shared handler wiring (lambdas/handlers/wiring.ts) loads both. */
-const session = ['store', 'gateway', 'rooms', 'history'] as const satisfies readonly EnvironmentSection[];
+const session = [
+  'store',
+  'gateway',
+  'rooms',
+  'history',
+  'publications',
+] as const satisfies readonly EnvironmentSection[];
 const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
 
 /** The sections each function's handler loads. */
@@ -191,6 +224,8 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   history: messageRoute,
   reauth: [...messageRoute, 'tokenIssuer'],
   connectionEvents: session,
+  sequencer: [...session, 'fanout'],
+  shardDelivery: [...session, 'fanout'],
   sweeper: [...session, 'sweep'],
   login: ['cognitoClient'],
   refresh: ['cognitoClient'],
@@ -216,9 +251,16 @@ export function validateFunctionSettings(settings: FunctionSettings): void {
   if (settings.allowedOrigins?.length === 0) {
     problems.push('allowedOrigins must list at least one origin; omit it to allow any origin');
   }
+  // A queue URL is a deploy-time reference as a whole (not a template with one inside, as the callback
+  // URL is), so it stands in for itself with a URL of the same shape.
+  const checked: FunctionSettings = {
+    ...settings,
+    publicationQueueUrl: resolvedOr(settings.publicationQueueUrl, exampleQueueUrl),
+    deliveryQueueUrl: resolvedOr(settings.deliveryQueueUrl, exampleQueueUrl),
+  };
   for (const section of Object.values(sections)) {
     try {
-      section.load(section.variables(settings));
+      section.load(section.variables(checked));
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       problems.push(...error.problems);
@@ -229,4 +271,10 @@ export function validateFunctionSettings(settings: FunctionSettings): void {
       `Parley stack props give the functions an invalid configuration (variables: lib/function-environment.ts):\n- ${problems.join('\n- ')}`,
     );
   }
+}
+
+const exampleQueueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/example.fifo';
+
+function resolvedOr(value: string, stand: string): string {
+  return Token.isUnresolved(value) ? stand : value;
 }

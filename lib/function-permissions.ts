@@ -1,8 +1,9 @@
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { keys } from '../lambdas/adapters/table-layout.ts';
-import type { FunctionName } from '../lambdas/functions.ts';
+import type { FunctionName, QueueName } from '../lambdas/functions.ts';
 
 /** The DynamoDB actions a Parley function may be granted, without the `dynamodb:` prefix. */
 export type TableAction =
@@ -32,7 +33,15 @@ export interface FunctionPermissions {
   readonly leadingKeys?: readonly string[];
   /** `execute-api:ManageConnections` on the WebSocket stage: post to, inspect and close connections. */
   readonly manageConnections: boolean;
+  /**
+   * Fan-out queues the function sends to (`sqs:SendMessage`). Consuming comes from the event source.
+   * @default - none
+   */
+  readonly sendsTo?: readonly QueueName[];
 }
+
+/** Every function that publishes to rooms (a join notice, a message, a departure) sends to this queue. */
+const publishes: readonly QueueName[] = ['publications'];
 
 /**
  * What finding a connection gone takes (broadcast.ts, presence.ts): read its rows (Query, GetItem),
@@ -55,44 +64,65 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
   authorizer: { tableActions: ['DeleteItem'], leadingKeys: ticketItems, manageConnections: false },
   // Claims and releases per-user slots (PutItem, DeleteItem) and stores the connection (PutItem). At the
   // cap it probes older holders (GET @connections) and removes vanished ones, telling their rooms.
-  connect: { tableActions: departures, manageConnections: true },
-  disconnect: { tableActions: departures, manageConnections: true },
+  connect: { tableActions: departures, manageConnections: true, sendsTo: publishes },
+  disconnect: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   // Every message route spends from the caller's bucket (UpdateItem, which also reads the caller) and,
   // when a post finds a connection gone, removes it and takes it out of presence (departures).
-  default: { tableActions: departures, manageConnections: true },
+  default: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   // Reads the room and the caller's standing, may create the room, writes the membership in a
   // transaction with its checks, and counts the user into presence.
   joinRoom: {
     tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'ConditionCheckItem', 'PutItem'],
     manageConnections: true,
+    sendsTo: publishes,
   },
-  leaveRoom: { tableActions: [...departures, 'TransactWriteItems'], manageConnections: true },
-  // Reads the membership (and in announcement rooms the room and the sender's standing), takes the
-  // room's next number (UpdateItem), records the client's message id and stores the message (PutItem),
-  // or forgets the record of a message that could not be stored (DeleteItem).
-  sendMessage: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
+  leaveRoom: {
+    tableActions: [...departures, 'TransactWriteItems'],
+    manageConnections: true,
+    sendsTo: publishes,
+  },
+  // Spends from the caller's bucket, reads the membership (GetItem) and queues the message for the room's
+  // sequencer, which numbers and stores it.
+  sendMessage: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   // Reads history (Query, GetItem), fills holes (PutItem), marks deleted messages (UpdateItem).
-  history: { tableActions: [...departures, 'BatchGetItem', 'PutItem'], manageConnections: true },
+  history: {
+    tableActions: [...departures, 'BatchGetItem', 'PutItem'],
+    manageConnections: true,
+    sendsTo: publishes,
+  },
   // Creates (and joins), updates, deletes and lists rooms (the byListing index).
   rooms: {
     tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'ConditionCheckItem', 'PutItem'],
     manageConnections: true,
+    sendsTo: publishes,
   },
   // Writes roles, invitations and bans; removes users from rooms; finds invitees' connections (byUser).
   moderation: {
     tableActions: [...departures, 'BatchGetItem', 'TransactWriteItems', 'PutItem'],
     manageConnections: true,
+    sendsTo: publishes,
   },
-  presence: { tableActions: departures, manageConnections: true },
+  presence: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   connectionEvents: {
     tableActions: ['GetItem', 'Query', 'DeleteItem', 'BatchWriteItem'],
     manageConnections: true,
+    sendsTo: publishes,
   },
   // Spends from the caller's bucket and rewrites its identity and memberships' expiry (UpdateItem, Query).
-  reauth: { tableActions: departures, manageConnections: true },
+  reauth: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   // Queries the bySweep index, marks notices (UpdateItem), removes connections and their rows and slots,
   // tells their rooms (Query) and closes them.
-  sweeper: { tableActions: departures, manageConnections: true },
+  sweeper: { tableActions: departures, manageConnections: true, sendsTo: publishes },
+  // Takes rooms' next numbers (UpdateItem; in announcement rooms reading the room and the sender's
+  // standing), records clients' message ids and stores messages (PutItem), forgets the record of one that
+  // could not be stored (DeleteItem), reads member lists, and sends large rooms' frames to the shard workers.
+  sequencer: {
+    tableActions: [...departures, 'BatchGetItem', 'PutItem'],
+    manageConnections: true,
+    sendsTo: ['publications', 'deliveries'],
+  },
+  // Reads its shard of the member list and spends from the post budget (UpdateItem).
+  shardDelivery: { tableActions: departures, manageConnections: true, sendsTo: publishes },
   login: { tableActions: [], manageConnections: false },
   refresh: { tableActions: [], manageConnections: false },
   // Writes a new ticket, and can reach no other item.
@@ -104,6 +134,7 @@ export const functionPermissions: Readonly<Record<FunctionName, FunctionPermissi
 export interface PermissionTargets {
   readonly table: ITable;
   readonly stage: WebSocketStage;
+  readonly queues: Readonly<Record<QueueName, IQueue>>;
 }
 
 /** Table actions that can address an index; the others name one item of the base table. */
@@ -118,9 +149,10 @@ const indexActions: readonly TableAction[] = ['Query'];
 export function grantFunctionPermissions(
   name: FunctionName,
   grantee: IGrantable,
-  { table, stage }: PermissionTargets,
+  { table, stage, queues }: PermissionTargets,
 ): void {
-  const { tableActions, leadingKeys, manageConnections } = functionPermissions[name];
+  const { tableActions, leadingKeys, manageConnections, sendsTo } = functionPermissions[name];
+  for (const queue of sendsTo ?? []) queues[queue].grantSendMessages(grantee);
   if (tableActions.length > 0) {
     Grant.addToPrincipal({
       grantee,

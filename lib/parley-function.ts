@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type FunctionName, functions } from '../lambdas/functions.ts';
+import { type FunctionName, functions, queueConsumers } from '../lambdas/functions.ts';
 
 /** The repository root: catalogue entries and the lock file are relative to it. */
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +23,12 @@ export const esmRequireShim =
  */
 const sizes: Partial<Record<FunctionName, { readonly memorySize: number; readonly timeout: Duration }>> = {
   sendMessage: { memorySize: 512, timeout: Duration.seconds(29) },
+  // The fan-out itself: posts to many connections at once, for as long as the queue's consumer allows.
+  sequencer: { memorySize: 1024, timeout: Duration.seconds(queueConsumers.sequencer?.timeoutSeconds ?? 60) },
+  shardDelivery: {
+    memorySize: 1024,
+    timeout: Duration.seconds(queueConsumers.shardDelivery?.timeoutSeconds ?? 60),
+  },
   disconnect: { memorySize: 512, timeout: Duration.seconds(29) },
   leaveRoom: { memorySize: 512, timeout: Duration.seconds(29) },
   joinRoom: { memorySize: 512, timeout: Duration.seconds(29) },

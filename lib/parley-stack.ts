@@ -9,7 +9,9 @@ import { connectionEventsStreamFilter, type FunctionName, functions } from '../l
 import { Accounts } from './accounts.ts';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role.ts';
 import { Data } from './data.ts';
+import { FanoutQueues } from './fanout-queues.ts';
 import {
+  type FanoutSettings,
   type FunctionSettings,
   functionEnvironment,
   type RoomLimits,
@@ -164,6 +166,16 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly deleteOwnMessageWindowSeconds?: number;
   /**
+   * How room frames reach members; each member left out keeps its default: `directLimit` (100: rooms of
+   * up to this many members are posted to by their sequencer, larger ones through 32 member shards in
+   * parallel), `postConcurrency` (64 posts in flight per worker), `postsPerSecond` and `postsBurst`
+   * (5,000 each: the @connections budget across all workers, half the account's default quota),
+   * `retryWindowSeconds` (20: how long a worker retries failing posts before it gives its batch back)
+   * and `deliveryConcurrency` (50 shard workers at once).
+   * @default the values in lambdas/defaults.ts
+   */
+  readonly fanout?: Partial<FanoutSettings>;
+  /**
    * Trust this issuer's tokens on `$connect` instead of the stack's Cognito user pool. The pool and the
    * login endpoints are still deployed.
    * @default - the stack's Cognito user pool and app client
@@ -223,6 +235,13 @@ export class ParleyStack extends Stack {
 
     new Schedules(this, 'Schedules', { functions: handlers });
 
+    const fanout = { ...defaults.fanout, ...props.fanout };
+    const fanoutQueues = new FanoutQueues(this, 'Fanout', {
+      functions: handlers,
+      deliveryConcurrency: fanout.deliveryConcurrency,
+      removalPolicy,
+    });
+
     const settings: FunctionSettings = {
       tableName: data.table.tableName,
       callbackUrl: realtime.stage.callbackUrl,
@@ -251,6 +270,9 @@ export class ParleyStack extends Stack {
           props.deleteOwnMessageWindowSeconds ?? defaults.history.deleteOwnWindowSeconds,
         roomRate: props.roomMessageRate ?? defaults.history.roomRate,
       },
+      publicationQueueUrl: fanoutQueues.queues.publications.queueUrl,
+      deliveryQueueUrl: fanoutQueues.queues.deliveries.queueUrl,
+      fanout,
     };
     validateFunctionSettings(settings);
 
@@ -258,7 +280,11 @@ export class ParleyStack extends Stack {
       for (const [key, value] of Object.entries(functionEnvironment(name, settings))) {
         fn.addEnvironment(key, value);
       }
-      grantFunctionPermissions(name, fn, { table: data.table, stage: realtime.stage });
+      grantFunctionPermissions(name, fn, {
+        table: data.table,
+        stage: realtime.stage,
+        queues: fanoutQueues.queues,
+      });
     }
 
     // Only new connection items reach connectionEvents; Lambda drops every other record before invoking.

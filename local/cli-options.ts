@@ -165,6 +165,20 @@ export const cliOptions: readonly CliOption[] = [
       return undefined;
     },
   },
+  fanoutOption(
+    'direct-limit',
+    'directLimit',
+    0,
+    10_000,
+    'rooms with more members fan out through the 32 member shards instead of their sequencer',
+  ),
+  fanoutOption(
+    'posts-per-second',
+    'postsPerSecond',
+    0,
+    1_000_000,
+    '@connections posts per second across all fan-out workers (the burst is the same); 0 for no budget',
+  ),
   {
     name: 'allowed-origins',
     value: 'a,b',
@@ -251,6 +265,33 @@ function historyOption(
       options.policies = {
         ...options.policies,
         history: { ...options.policies?.history, [setting]: number },
+      };
+      return undefined;
+    },
+  };
+}
+
+type FanoutSetting = 'directLimit' | 'postsPerSecond';
+
+/** A flag that sets one fan-out setting, refusing values outside `min`–`max`. */
+function fanoutOption(
+  name: string,
+  setting: FanoutSetting,
+  min: number,
+  max: number,
+  description: string,
+): CliOption {
+  return {
+    name,
+    value: 'N',
+    description: `${description} (default ${defaults.fanout[setting]})`,
+    apply: (value, options) => {
+      const number = integerIn(value, min, max);
+      if (number === undefined) return `--${name} must be an integer from ${min} to ${max}, got "${value}"`;
+      const extra = setting === 'postsPerSecond' && number > 0 ? { postsBurst: number } : {};
+      options.policies = {
+        ...options.policies,
+        fanout: { ...options.policies?.fanout, [setting]: number, ...extra },
       };
       return undefined;
     },

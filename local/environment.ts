@@ -7,6 +7,10 @@ export interface HandlerEnvironmentProps {
   readonly tableName: string;
   readonly callbackUrl: string;
   readonly dynamoEndpoint: string;
+  /** Where the SQS emulator listens (the gateway's own port). */
+  readonly queueEndpoint: string;
+  readonly publicationQueueUrl: string;
+  readonly deliveryQueueUrl: string;
   readonly region: string;
   /** AUTH_MODE and OIDC_* from the local identity provider. */
   readonly authorizerEnv: Readonly<Record<string, string>>;
@@ -20,6 +24,10 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     CALLBACK_URL: props.callbackUrl,
     // The SDK's per-service endpoint variable: the handlers' DynamoDB client reaches DynamoDB Local unchanged.
     AWS_ENDPOINT_URL_DYNAMODB: props.dynamoEndpoint,
+    // Likewise for SQS: the fan-out's queues are emulated on the gateway's port.
+    AWS_ENDPOINT_URL_SQS: props.queueEndpoint,
+    PUBLICATION_QUEUE_URL: props.publicationQueueUrl,
+    DELIVERY_QUEUE_URL: props.deliveryQueueUrl,
     AWS_REGION: props.region,
     AWS_DEFAULT_REGION: props.region,
     // Dummy credentials, so the SDK never looks for real ones (DynamoDB Local and the emulator ignore them).

@@ -20,3 +20,6 @@ export class InvocationTimeoutError extends LocalStackError {}
 
 /** Another live local stack holds the data directory (or its orphaned DynamoDB Local could not be stopped). */
 export class DataDirectoryLockedError extends LocalStackError {}
+
+/** A local SQS queue was configured wrongly, or a queue name the emulator does not know was used. */
+export class LocalQueueError extends LocalStackError {}

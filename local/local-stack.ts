@@ -21,6 +21,9 @@ import { defaults } from '../lambdas/defaults.ts';
 import {
   type FunctionName,
   httpRoutes,
+  type QueueConsumer,
+  type QueueName,
+  queueConsumers,
   routeSelectionExpression,
   scheduledFunctions,
   webSocketIdentitySources,
@@ -47,6 +50,7 @@ import { type Schedules, startSchedules } from './lambda/schedules.ts';
 import type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 import { createLocalLogger, describeError, type LocalLogger } from './logger.ts';
 import { policyEnvironment } from './policies.ts';
+import { createLocalQueues, type LocalQueues } from './sqs/local-queues.ts';
 import { removeStaleConnections } from './stale-connections.ts';
 
 export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
@@ -143,12 +147,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (removed > 0) logger.info(`removed ${removed} connection(s) left by an earlier run`);
     }
 
+    // The fan-out's FIFO queues, each with its dead-letter queue, served on the gateway's port.
+    const queues = createLocalQueues({ baseUrl: gateway.httpUrl, region, logger });
+    started.queues = queues;
+    const queueUrls = {} as Record<QueueName, string>;
+    for (const consumer of Object.values(queueConsumers) as QueueConsumer[]) {
+      const name = `${tableName}-${consumer.queue}`;
+      queues.createQueue(`${name}-dead-letters.fifo`, { fifo: true, visibilityTimeoutSeconds: 30 });
+      queueUrls[consumer.queue] = queues.createQueue(`${name}.fifo`, {
+        fifo: true,
+        visibilityTimeoutSeconds: consumer.visibilityTimeoutSeconds,
+        maxReceiveCount: consumer.maxReceiveCount,
+        deadLetterQueue: `${name}-dead-letters.fifo`,
+        deduplicationScope: 'messageGroup',
+      }).url;
+    }
+
     started.restoreEnvironment.push(
       applyEnvironment(
         handlerEnvironment({
           tableName,
           callbackUrl: gateway.callbackUrl,
           dynamoEndpoint: dynamo.endpoint,
+          queueEndpoint: gateway.httpUrl,
+          publicationQueueUrl: queueUrls.publications,
+          deliveryQueueUrl: queueUrls.deliveries,
           region,
           authorizerEnv: { ...identity.authorizerEnv },
           extra: policies,
@@ -159,16 +182,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const timeoutMs = options.functionTimeoutMs ?? 29_000;
     const load = async (name: FunctionName): Promise<LocalFunction> => {
       if (!options.loadHandler) handlersImported = true;
-      return createLocalFunction(name, await loadHandler(name), { timeoutMs, region });
+      const consumer = queueConsumers[name];
+      return createLocalFunction(name, await loadHandler(name), {
+        timeoutMs: consumer ? consumer.timeoutSeconds * 1000 : timeoutMs,
+        region,
+      });
     };
     // WebSocket and scheduled functions are imported now, so a broken cold start fails `npm start`, not the first client.
     const scheduled = Object.keys(scheduledFunctions) as FunctionName[];
     const loaded = new Map<FunctionName, LocalFunction>();
+    const consumers = Object.keys(queueConsumers) as FunctionName[];
     for (const name of [
       'authorizer',
       'connectionEvents',
       ...Object.values(webSocketRoutes),
       ...scheduled,
+      ...consumers,
     ] as FunctionName[]) {
       if (!loaded.has(name)) loaded.set(name, await load(name));
     }
@@ -195,6 +224,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
     });
 
+    for (const name of consumers) {
+      const consumer = queueConsumers[name] as QueueConsumer;
+      queues.attach(`${tableName}-${consumer.queue}.fifo`, loadedFunction(name), {
+        batchSize: consumer.batchSize,
+        ...(consumer.queue === 'deliveries' ? { maxConcurrency: defaults.fanout.deliveryConcurrency } : {}),
+      });
+    }
+
     gateway.configure({
       integrations: {
         authorizer: loadedFunction('authorizer'),
@@ -203,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ),
       },
       fallback: async (request, response) => {
+        if (await queues.handle(request, response)) return;
         if (await identity.handle(request, response)) return;
         if (await httpApi(request, response)) return;
         notFound(request, response);
@@ -243,6 +281,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 interface Started {
   lock?: DataDirLock;
+  queues?: LocalQueues;
   schedules?: Schedules;
   gateway?: WebSocketGateway;
   dynamo?: DynamoDbLocal;
@@ -251,6 +290,9 @@ interface Started {
   /** In the order applied; undone in reverse. */
   restoreEnvironment: (() => void)[];
 }
+
+/** How long a stop waits for the fan-out queues to empty before closing connections. */
+const queueDrainMs = 10_000;
 
 /**
  * Stops in dependency order: timers first (a sweep posts to connections and writes the table), then
@@ -266,16 +308,28 @@ async function stopStarted(started: Started, logger: LocalLogger): Promise<void>
       logger.error(`stopping ${what}: ${describeError(error)}`);
     }
   };
-  const { schedules, gateway, poller, clients, dynamo, lock } = started;
+  const { schedules, gateway, poller, clients, dynamo, lock, queues } = started;
   const restore = started.restoreEnvironment.splice(0).reverse();
   for (const key of Object.keys(started))
     if (key !== 'restoreEnvironment') delete started[key as keyof Started];
   if (schedules) await attempt('the schedules', () => schedules.stop());
+  // What was published before the stop is delivered first (the queues live in this process only).
+  if (queues && gateway) {
+    await attempt('draining the fan-out queues', async () => {
+      if (!(await queues.drain(queueDrainMs)))
+        logger.warn('the fan-out queues did not drain in time; stopping anyway');
+    });
+  }
   if (gateway)
     await attempt('the gateway', () =>
-      gateway.stop({ notice: encodeFrame(closingFrame(closingReasons.serverRestart)) }),
+      gateway.stop({
+        notice: encodeFrame(closingFrame(closingReasons.serverRestart)),
+        // Departures are fanned out through the queues: let each wave's `left` reach the rest first.
+        ...(queues ? { afterWave: () => queues.drain(queueDrainMs) } : {}),
+      }),
     );
   if (poller) await attempt('the stream poller', () => poller.stop());
+  if (queues) await attempt('the fan-out queues', () => queues.stop());
   for (const client of clients ?? []) client.destroy();
   if (dynamo) await attempt('DynamoDB Local', () => dynamo.stop());
   // Only once Java has exited: the next stack may then open the files.

@@ -54,6 +54,17 @@ export interface LocalPolicies {
     readonly roomRate?: { readonly perSecond?: number; readonly burst?: number };
   };
   /**
+   * Fan-out (FANOUT_DIRECT_LIMIT, FANOUT_POST_CONCURRENCY, POSTS_PER_SECOND, POSTS_BURST,
+   * FANOUT_RETRY_WINDOW_SECONDS); each member left out keeps the handlers' default.
+   */
+  readonly fanout?: {
+    readonly directLimit?: number;
+    readonly postConcurrency?: number;
+    readonly postsPerSecond?: number;
+    readonly postsBurst?: number;
+    readonly retryWindowSeconds?: number;
+  };
+  /**
    * Whether /login and /refresh also set the HttpOnly `parley_token` cookie (LOGIN_COOKIE). Locally the
    * HTTP API and the WebSocket share host and port, the deployment the cookie is meant for.
    * @default true
@@ -76,7 +87,7 @@ export interface LocalPolicies {
 type PolicyValue = number | boolean | readonly string[];
 
 /** The flat options: option → environment variable. */
-type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms' | 'history'>;
+type FlatPolicy = Exclude<keyof LocalPolicies, 'rateLimit' | 'rooms' | 'history' | 'fanout'>;
 
 /** Option → environment variable (`rateLimit` maps its two members, see `rateLimitVariables`). */
 export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
@@ -116,6 +127,14 @@ export const roomRateVariables = {
   burst: 'ROOM_MESSAGES_BURST',
 } as const;
 
+export const fanoutVariables = {
+  directLimit: 'FANOUT_DIRECT_LIMIT',
+  postConcurrency: 'FANOUT_POST_CONCURRENCY',
+  postsPerSecond: 'POSTS_PER_SECOND',
+  postsBurst: 'POSTS_BURST',
+  retryWindowSeconds: 'FANOUT_RETRY_WINDOW_SECONDS',
+} as const;
+
 /** Policies the local stack sets even when not asked to. */
 export const localPolicyDefaults: LocalPolicies = { loginCookie: true };
 
@@ -143,6 +162,10 @@ export function policyEnvironment(policies: LocalPolicies = {}): Record<string, 
   }
   for (const [option, variable] of Object.entries(historyVariables)) {
     const value = effective.history?.[option as keyof typeof historyVariables];
+    if (value !== undefined) environment[variable] = String(value);
+  }
+  for (const [option, variable] of Object.entries(fanoutVariables)) {
+    const value = effective.fanout?.[option as keyof typeof fanoutVariables];
     if (value !== undefined) environment[variable] = String(value);
   }
   for (const [option, variable] of Object.entries(roomRateVariables)) {

@@ -9,7 +9,7 @@
  * its memberships on both sides and its per-user slot; then `forgetDepartures`: its place in each
  * room's presence and count), and connections are found through the sweep index (`due`), never a Scan.
  */
-import { forEachConcurrently } from '../lambdas/core/broadcast.ts';
+import { forEachConcurrently } from '../lambdas/core/concurrency.ts';
 import { MAX_CONNECTION_SECONDS } from '../lambdas/core/connection-limits.ts';
 import type { ConnectionStore, RoomStore } from '../lambdas/core/ports.ts';
 import { forgetDepartures } from '../lambdas/core/presence.ts';

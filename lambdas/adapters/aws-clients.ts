@@ -2,10 +2,12 @@
  * SDK clients, created once per Lambda instance and reused by warm invocations.
  *
  * Endpoints come from the SDK's standard settings, so the same code reaches AWS or the local stack:
- * DynamoDB honours AWS_ENDPOINT_URL_DYNAMODB, and the management API is pointed at CALLBACK_URL.
+ * DynamoDB honours AWS_ENDPOINT_URL_DYNAMODB, SQS AWS_ENDPOINT_URL_SQS, and the management API is
+ * pointed at CALLBACK_URL.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 let sharedDocumentClient: DynamoDBDocumentClient | undefined;
@@ -20,4 +22,11 @@ export function documentClient(): DynamoDBDocumentClient {
 /** The SDK's standard retry mode retries throttling (429) and 5xx; GoneException (410) is final. */
 export function managementClient(callbackUrl: string): ApiGatewayManagementApiClient {
   return new ApiGatewayManagementApiClient({ endpoint: callbackUrl, maxAttempts: 3 });
+}
+
+let sharedQueueClient: SQSClient | undefined;
+
+export function queueClient(): SQSClient {
+  sharedQueueClient ??= new SQSClient({ maxAttempts: 5 });
+  return sharedQueueClient;
 }

@@ -67,11 +67,11 @@ export class DynamoMessageHistory implements MessageHistory {
       new GetCommand({
         TableName: this.tableName,
         Key: keys.roomSequence(room),
-        ProjectionExpression: 'epoch, seq, seqAt',
+        ProjectionExpression: 'epoch, seq, seqAt, sharded',
         ConsistentRead: true,
       }),
     );
-    return Item ? { epoch: String(Item.epoch), seq: Number(Item.seq), seqAt: Number(Item.seqAt) } : undefined;
+    return Item ? toSequence(Item) : undefined;
   }
 
   async nextNumber(
@@ -127,11 +127,7 @@ export class DynamoMessageHistory implements MessageHistory {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return ok({
-        epoch: String(Attributes?.epoch),
-        seq: Number(Attributes?.seq),
-        seqAt: Number(Attributes?.seqAt),
-      });
+      return ok(toSequence(Attributes ?? {}));
     } catch (error) {
       if (isConditionFailure(error))
         return fail(error.Item as Record<string, { S?: string; N?: string }> | undefined);
@@ -235,6 +231,23 @@ export class DynamoMessageHistory implements MessageHistory {
     }
   }
 
+  async markSharded(room: string, epoch: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.roomSequence(room),
+          UpdateExpression: 'SET sharded = :yes',
+          // A room deleted meanwhile starts its next epoch unsharded.
+          ConditionExpression: 'epoch = :epoch',
+          ExpressionAttributeValues: { ':yes': true, ':epoch': epoch },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async get(room: string, epoch: string, seq: number): Promise<HistoryRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
@@ -290,4 +303,13 @@ export class DynamoMessageHistory implements MessageHistory {
   private expiresAt(from: number): number {
     return Math.floor(from / 1000) + this.props.retentionDays * 86_400;
   }
+}
+
+function toSequence(item: Record<string, unknown>): RoomSequence {
+  return {
+    epoch: String(item.epoch),
+    seq: Number(item.seq ?? 0),
+    seqAt: Number(item.seqAt ?? 0),
+    sharded: item.sharded === true,
+  };
 }

@@ -19,6 +19,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { shardRange } from '../core/member-shards.ts';
 import type {
   Clock,
   JoinOutcome,
@@ -34,8 +35,12 @@ import { decodeCursor, encodeCursor } from './dynamo-cursor.ts';
 import { queryPages } from './dynamo-query.ts';
 import { keys } from './table-layout.ts';
 
-/** Room-side attributes a broadcast needs; everything else stays on the server. */
-const MEMBER_PROJECTION = 'room, connectionId, userId, username, joinedAt, tokenExpiresAt';
+/**
+ * The room side of a membership holds nothing but its keys and the two expiries: every send reads a
+ * room's member rows, and read units are billed by the bytes read (4 KB each), so each byte here is
+ * paid once per member per message. Everything else about the membership is on the connection side.
+ */
+const RECIPIENT_PROJECTION = 'sk';
 
 export class DynamoRoomStore implements RoomStore {
   constructor(
@@ -85,8 +90,7 @@ export class DynamoRoomStore implements RoomStore {
                 TableName: this.tableName,
                 Item: {
                   ...keys.roomMember(room, connectionId),
-                  ...membership,
-                  epoch: limits.epoch,
+                  tokenExpiresAt: membership.tokenExpiresAt,
                   expiresAt,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -98,6 +102,7 @@ export class DynamoRoomStore implements RoomStore {
                 Item: {
                   ...keys.roomOfConnection(connectionId, room),
                   room,
+                  epoch: limits.epoch,
                   joinedAt: membership.joinedAt,
                   expiresAt,
                 },
@@ -173,7 +178,8 @@ export class DynamoRoomStore implements RoomStore {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: keys.roomMember(room, connectionId),
+        // The connection side: it holds the epoch, so the room side, read on every send, need not.
+        Key: keys.roomOfConnection(connectionId, room),
         ProjectionExpression: 'epoch',
         // A send can follow its join by milliseconds.
         ConsistentRead: true,
@@ -182,32 +188,38 @@ export class DynamoRoomStore implements RoomStore {
     return Item ? { epoch: String(Item.epoch) } : undefined;
   }
 
-  async *members(room: string): AsyncIterable<readonly RoomMembership[]> {
+  async *recipients(
+    room: string,
+    options: { readonly shard?: number; readonly pageSize?: number } = {},
+  ): AsyncIterable<readonly string[]> {
+    const range = options.shard === undefined ? undefined : shardRange(options.shard);
+    const prefix = keys.memberSortKeyPrefix;
     const pages = queryPages(this.client, {
       TableName: this.tableName,
       // A key condition, not a filter: the room's other items (metadata, roles, presence …) are never read.
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :members)',
+      KeyConditionExpression: range
+        ? 'pk = :pk AND sk BETWEEN :from AND :to'
+        : 'pk = :pk AND begins_with(sk, :members)',
       // Revocation at expiry: a connection whose token has expired hears nothing more, with no extra read.
       FilterExpression: 'tokenExpiresAt > :now',
       ExpressionAttributeValues: {
         ':pk': keys.roomPartition(room),
-        ':members': keys.memberSortKeyPrefix,
         ':now': Math.floor(this.now() / 1000),
+        ...(range
+          ? {
+              ':from': `${prefix}${range.from ?? ''}`,
+              // The first key after every member key: the prefix with its last character's successor.
+              ':to': range.to !== undefined ? `${prefix}${range.to}` : keys.memberSortKeyEnd,
+            }
+          : { ':members': prefix }),
       },
-      ProjectionExpression: MEMBER_PROJECTION,
-      Limit: this.pageSize,
+      ProjectionExpression: RECIPIENT_PROJECTION,
+      // Strongly consistent: a member whose join finished before this read hears the message.
+      ConsistentRead: true,
+      Limit: options.pageSize ?? this.pageSize,
     });
     for await (const items of pages) {
-      yield items.map(
-        (item): RoomMembership => ({
-          room: String(item.room),
-          connectionId: String(item.connectionId),
-          userId: String(item.userId),
-          username: String(item.username),
-          joinedAt: Number(item.joinedAt),
-          tokenExpiresAt: Number(item.tokenExpiresAt),
-        }),
-      );
+      yield items.map((item) => String(item.sk).slice(prefix.length));
     }
   }
 

@@ -2,8 +2,9 @@
  * The @connections API behind the ConnectionGateway port.
  *
  * SDK v3 errors carry no `statusCode`, so a gone peer is recognised by class (or by name, for errors
- * that crossed a module boundary with another copy of the SDK) and turned into the value 'gone'.
- * Anything else is thrown after the SDK's own retries, for the caller to report.
+ * that crossed a module boundary with another copy of the SDK) and turned into the value 'gone'. A post
+ * still throttled after the SDK's own retries (429) is thrown as ConnectionThrottledError, one refused
+ * for good (403, 413) as PostRejectedError; anything else is thrown as it came, for the caller to report.
  */
 import {
   type ApiGatewayManagementApiClient,
@@ -12,12 +13,38 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ConnectionThrottledError, PostRejectedError } from '../core/errors.ts';
 import type { ConnectionGateway, PostOutcome } from '../core/ports.ts';
 
 export function isGoneError(error: unknown): boolean {
   if (error instanceof GoneException) return true;
   const candidate = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
   return candidate?.name === 'GoneException' || candidate?.$metadata?.httpStatusCode === 410;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The error a failed post is reported as: throttling and refusals for good get their own classes. */
+export function classifyPostError(error: unknown): unknown {
+  const name = (error as { name?: unknown } | null)?.name;
+  const status = statusOf(error);
+  if (name === 'LimitExceededException' || status === 429) {
+    return new ConnectionThrottledError('@connections throttled the post (429)', { cause: error });
+  }
+  if (
+    name === 'ForbiddenException' ||
+    name === 'PayloadTooLargeException' ||
+    status === 403 ||
+    status === 413
+  ) {
+    return new PostRejectedError(`@connections refused the post (${String(name ?? status)})`, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 export class ManagementApiGateway implements ConnectionGateway {
@@ -34,7 +61,7 @@ export class ManagementApiGateway implements ConnectionGateway {
       return 'delivered';
     } catch (error) {
       if (isGoneError(error)) return 'gone';
-      throw error;
+      throw classifyPostError(error);
     }
   }
 

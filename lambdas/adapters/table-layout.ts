@@ -8,8 +8,8 @@
  * Items (pk / sk):
  * - connection            CONN#<connectionId> / CONNECTION      (+ byUser: USER#<username> / CONN#<connectionId>)
  *                         (also bySweep: SWEEP#<shard> / <sweepAt, 10 digits>#<connectionId>)
- * - membership, room side ROOM#<room>         / CONN#<connectionId>   (carries the token expiry: revocation)
- * - membership, conn side CONN#<connectionId> / ROOM#<room>
+ * - membership, room side ROOM#<room>         / CONN#<connectionId>   (token expiry only: revocation; read on every send)
+ * - membership, conn side CONN#<connectionId> / ROOM#<room>           (epoch, joinedAt)
  * - room                  ROOM#<room>         / META                  (+ byListing: ROOMS / <room>)
  * - room sequence         ROOM#<room>         / SEQ                   (epoch, last seq; the hot item of a send)
  * - room role             ROOM#<room>         / ROLE#<username>
@@ -21,9 +21,11 @@
  * - connection slot       USER#<userId>       / SLOT#<n>            (per-user connection cap; holds connectionId)
  * - per-user counter      USER#<userId>       / RATE#<what>         (e.g. rooms created per hour)
  * - connection ticket     TICKET#<sha256>     / TICKET              (one-time, ~30 s)
+ * - @connections budget   BUDGET              / POSTS               (GCRA state of the fan-out's post rate)
  *
  * Access patterns, each one GetItem or Query and never a Scan:
  * - members of a room:        pk = ROOM#<room> and begins_with(sk, CONN#)   (key condition: other room items never count)
+ * - one shard of a room:      pk = ROOM#<room> and sk between CONN#<from> and CONN#<to>   (core/member-shards.ts)
  * - presence of a room:       pk = ROOM#<room> and begins_with(sk, PRES#)
  * - rooms of a connection:    pk = CONN#<id> and begins_with(sk, ROOM#)   (same Query also returns the connection)
  * - connections of a user:    index byUser, userPk = USER#<username>
@@ -170,8 +172,12 @@ export const keys = {
   sweepBound: (time: number) => `${String(Math.floor(time) + 1).padStart(10, '0')}#`,
   userSlot: (userId: string, slot: number) => ({ pk: `USER#${userId}`, sk: `SLOT#${slot}` }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /** The account's @connections budget, shared by every fan-out worker. */
+  postBudget: { pk: 'BUDGET', sk: 'POSTS' },
   roomSortKeyPrefix: 'ROOM#',
   memberSortKeyPrefix: 'CONN#',
+  /** Sorts after every member key (`CONN#` + any id) and before any other kind of room item. */
+  memberSortKeyEnd: 'CONN$',
   presenceSortKeyPrefix: 'PRES#',
   messageSortKeyPrefix: 'S#',
   connectionSortKey: 'CONNECTION',

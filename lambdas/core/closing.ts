@@ -7,7 +7,7 @@
  * The connection's rows are removed (and its rooms told) before the close, so the `$disconnect` the
  * close triggers finds nothing left and no room hears `left` twice.
  */
-import { forEachConcurrently } from './broadcast.ts';
+import { forEachConcurrently } from './concurrency.ts';
 import { ErrorCode } from './error-codes.ts';
 import { closingFrame, encodeFrame } from './frames.ts';
 import { announceDepartures, type PresenceDeps } from './presence.ts';

@@ -18,3 +18,12 @@ export class ConfigurationError extends ParleyError {
 
 /** A store operation failed in a way the caller cannot recover from (not a condition check). */
 export class StoreError extends ParleyError {}
+
+/** @connections refused a post for the account's request rate (429): worth retrying after a pause. */
+export class ConnectionThrottledError extends ParleyError {}
+
+/**
+ * @connections refused a post for good (403, 413 …): retrying the same post cannot help, so it is
+ * reported and skipped.
+ */
+export class PostRejectedError extends ParleyError {}

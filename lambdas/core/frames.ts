@@ -116,5 +116,10 @@ const utf8 = new TextEncoder();
 
 /** Serialises once; broadcasts reuse the bytes for every recipient. */
 export function encodeFrame(frame: ServerFrame): Uint8Array {
-  return utf8.encode(JSON.stringify(frame));
+  return utf8.encode(frameText(frame));
+}
+
+/** The frame as the text a client receives (what queues carry). */
+export function frameText(frame: ServerFrame): string {
+  return JSON.stringify(frame);
 }

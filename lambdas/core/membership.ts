@@ -131,6 +131,7 @@ async function confirmJoin(
     epoch: room.epoch,
     seq: 0,
     seqAt: room.createdAt,
+    sharded: false,
   };
   const caught =
     request.since !== undefined

@@ -1,96 +1,152 @@
 /**
- * Messages: `sendMessage` and `deleteMessage`.
+ * Messages: `sendMessage` and `deleteMessage`, and the numbering a room's sequencer gives each message.
  *
- * A send takes the room's next number (one conditional update that also enforces the posting policy and
- * the room's publish rate), records the client's `clientMsgId` when there is one, stores the message
- * under its number, acknowledges it to the sender with `{id, seq}`, and fans it out. A repeat of a
- * `clientMsgId` creates nothing: its unused number is filled with a tombstone and the sender gets the
- * first send's ack again, so a client may retry blindly and still deliver exactly once. The sender is
- * the stored connection; nothing about them comes from the request.
+ * The route checks the sender is in the room and queues the message for the room's sequencer
+ * (room-sequencer.ts), which is the only writer of the room's numbers: it takes the next number (one
+ * conditional update that also enforces the posting policy and the room's publish rate), records the
+ * client's `clientMsgId` when there is one, stores the message under its number, acknowledges it to the
+ * sender with `{id, seq}`, and fans it out — in the order it takes the numbers, so every member gets
+ * the room's messages in `seq` order. A repeat of a `clientMsgId` creates nothing: its unused number is
+ * filled with a tombstone and the sender gets the first send's ack again, so a client may retry blindly
+ * and still deliver exactly once. The sender is the stored connection; nothing about them comes from
+ * the request.
  */
-import { broadcastToRoom } from './broadcast.ts';
 import { ErrorCode } from './error-codes.ts';
+import type { MessagePublication } from './fanout-publications.ts';
+import { errorFrame, messageFrame } from './frames.ts';
 import type { HistoryDeps } from './history.ts';
-import type { ConnectionRecord, MessageRecord, RoomSequence, SentMessage } from './ports.ts';
-import { announceDepartures } from './presence.ts';
+import type { ConnectionRecord, HistoryRecord, MessageRecord, RoomSequence, SentMessage } from './ports.ts';
 import type { ProtocolError, RequestOutcome } from './protocol.ts';
 import { fail, ok, type Result } from './result.ts';
 import { mayDeleteMessage, mayPost, mayRead, noStanding, postsWithoutStanding } from './room-policy.ts';
+import { publishToRoom } from './room-publishing.ts';
 import { actorOf, contextOf, findRoom, policyError, type RequestContext, refusal, reply } from './rooms.ts';
 import type { DeleteMessageRequest, MessageFrame, SendMessageRequest } from './wire.ts';
 
 const done: RequestOutcome = ok(undefined);
-const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
+/** The route's part: the sender must be in the room; the room's sequencer does the rest. */
 export async function sendMessage(
   deps: HistoryDeps,
   caller: ConnectionRecord,
   request: SendMessageRequest,
+  receivedAt: number,
 ): Promise<RequestOutcome> {
   const context = { ...contextOf('sendMessage', request.room, request.requestId), room: request.room };
   const membership = await deps.rooms.membershipOf(request.room, caller.connectionId);
   if (!membership) return notInRoom(deps, context);
-
-  const numbered = await takeNumber(deps, caller, request.room, membership.epoch, context);
-  if (!numbered.success) return numbered;
-  const { seq, epoch } = numbered.data;
-  const now = deps.now();
-  const message: MessageRecord = {
-    seq,
-    id: deps.newMessageId(),
-    content: request.content,
-    userId: caller.userId,
-    username: caller.username,
-    sentAt: now,
-    ...(request.clientMsgId !== undefined ? { clientMsgId: request.clientMsgId } : {}),
-  };
-
-  if (request.clientMsgId !== undefined) {
-    const recorded = await deps.history.recordSent(
-      request.room,
-      epoch,
-      caller.userId,
-      request.clientMsgId,
-      { seq, id: message.id, sentAt: now },
-      now,
-    );
-    if (!recorded.success) return repeatSend(deps, caller, request, epoch, seq, recorded.error, message);
-  }
-  if (
-    deps.historyRules.retentionMs > 0 &&
-    (await deps.history.store(request.room, epoch, message)) === 'taken'
-  ) {
-    // This send outlived the hole timeout and its number was filled: give the client a clean retry.
-    if (request.clientMsgId !== undefined) {
-      await deps.history.forgetSent(request.room, epoch, caller.userId, request.clientMsgId);
-    }
-    deps.logger.error('a message lost its number before it could be stored', { room: request.room, seq });
-    return fail(refusal(ErrorCode.INTERNAL_ERROR, 'the message was not stored; send it again', context));
-  }
-  await acknowledge(deps, caller, request, epoch, { seq, id: message.id, sentAt: now }, false);
-  await fanOut(deps, request.room, epoch, message);
+  await deps.publications.publish([
+    {
+      kind: 'message',
+      room: request.room,
+      epoch: membership.epoch,
+      id: deps.newMessageId(),
+      sender: {
+        connectionId: caller.connectionId,
+        userId: caller.userId,
+        username: caller.username,
+        groups: caller.groups,
+      },
+      content: request.content,
+      receivedAt,
+      ...(request.clientMsgId !== undefined ? { clientMsgId: request.clientMsgId } : {}),
+      ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+    },
+  ]);
   return done;
 }
 
-/** Takes the room's next number, vouching for the caller in an announcement room only when asked. */
+/** What the sequencer made of one message: the frame to fan out (none when refused) and the room's state. */
+export interface Sequenced {
+  readonly frame?: MessageFrame;
+  readonly sequence?: RoomSequence;
+}
+
+/**
+ * The sequencer's part for one message. `earlier` holds the room's latest records when this
+ * publication was received before (its batch was given back): a message already stored under a number
+ * is acknowledged and fanned out again, never numbered twice.
+ */
+export async function sequenceMessage(
+  deps: HistoryDeps,
+  publication: MessagePublication,
+  earlier: readonly HistoryRecord[] | undefined,
+): Promise<Sequenced> {
+  const { room, sender } = publication;
+  const context = { ...contextOf('sendMessage', room, publication.requestId), room };
+  const stored = earlier?.find(
+    (record): record is MessageRecord => 'id' in record && record.id === publication.id,
+  );
+  if (stored) {
+    await acknowledge(deps, publication, publication.epoch, stored, false);
+    return { frame: frameOf(room, publication.epoch, stored) };
+  }
+
+  const numbered = await takeNumber(deps, publication, context);
+  if (!numbered.success) {
+    await reply(deps, sender.connectionId, errorFrame(numbered.error));
+    return {};
+  }
+  const sequence = numbered.data;
+  const { seq, epoch } = sequence;
+  const message: MessageRecord = {
+    seq,
+    id: publication.id,
+    content: publication.content,
+    userId: sender.userId,
+    username: sender.username,
+    sentAt: publication.receivedAt,
+    ...(publication.clientMsgId !== undefined ? { clientMsgId: publication.clientMsgId } : {}),
+  };
+
+  if (publication.clientMsgId !== undefined) {
+    const recorded = await deps.history.recordSent(
+      room,
+      epoch,
+      sender.userId,
+      publication.clientMsgId,
+      { seq, id: message.id, sentAt: message.sentAt },
+      deps.now(),
+    );
+    if (!recorded.success)
+      return { ...(await repeatSend(deps, publication, epoch, seq, recorded.error, message)), sequence };
+  }
+  if (deps.historyRules.retentionMs > 0 && (await deps.history.store(room, epoch, message)) === 'taken') {
+    // This send outlived the hole timeout and its number was filled: give the client a clean retry.
+    if (publication.clientMsgId !== undefined) {
+      await deps.history.forgetSent(room, epoch, sender.userId, publication.clientMsgId);
+    }
+    deps.logger.error('a message lost its number before it could be stored', { room, seq });
+    await reply(
+      deps,
+      sender.connectionId,
+      errorFrame(refusal(ErrorCode.INTERNAL_ERROR, 'the message was not stored; send it again', context)),
+    );
+    return { sequence };
+  }
+  await acknowledge(deps, publication, epoch, { seq, id: message.id, sentAt: message.sentAt }, false);
+  return { frame: frameOf(room, epoch, message), sequence };
+}
+
+/** Takes the room's next number, vouching for the sender in an announcement room only when asked. */
 async function takeNumber(
   deps: HistoryDeps,
-  caller: ConnectionRecord,
-  room: string,
-  epoch: string,
-  context: RequestContext,
+  publication: MessagePublication,
+  context: RequestContext & { readonly room: string },
 ): Promise<Result<RoomSequence, ProtocolError>> {
-  const actor = actorOf(caller);
-  const now = deps.now();
+  const { room, epoch, sender } = publication;
+  const actor = actorOf(sender);
+  // The room's rate meters when the sends arrived, so a backlog here is never charged to the room.
+  const now = publication.receivedAt;
   let taken = await deps.history.nextNumber(room, epoch, {
     privileged: postsWithoutStanding({ posting: 'moderators' }, actor),
     now,
   });
   if (!taken.success && taken.error.reason === 'ModeratorsOnly') {
-    // Only announcement rooms get here: read who may post there, and ask again on the caller's behalf.
-    const found = await findRoom(deps, { ...context, room });
+    // Only announcement rooms get here: read who may post there, and ask again on the sender's behalf.
+    const found = await findRoom(deps, context);
     if (!found.success) return fail(found.error);
-    const standing = await deps.directory.standingOf(room, caller.username);
+    const standing = await deps.directory.standingOf(room, sender.username);
     const decision = mayPost(found.data, actor, standing, true);
     if (!decision.success) return fail(policyError(decision.error, context));
     taken = await deps.history.nextNumber(room, epoch, { privileged: true, now });
@@ -116,72 +172,55 @@ async function takeNumber(
 }
 
 /**
- * A `clientMsgId` seen before: nothing new is created. This send's number is filled with a tombstone.
- * A first send that is still on its way stores its own message; one that died (its message is still
- * missing after the hole timeout) is completed by this one, under the first send's number.
+ * A `clientMsgId` seen before: nothing new is created and this send's number is filled with a
+ * tombstone. The first send is this very publication when its earlier attempt died between recording
+ * and storing: its message is stored now under the first number. Another first send that died (its
+ * message still missing after the hole timeout) is completed by this one, under its number.
  */
 async function repeatSend(
   deps: HistoryDeps,
-  caller: ConnectionRecord,
-  request: SendMessageRequest,
+  publication: MessagePublication,
   epoch: string,
   unused: number,
   first: SentMessage,
   message: MessageRecord,
-): Promise<RequestOutcome> {
-  await deps.history.fillHole(request.room, epoch, unused, deps.now());
-  const firstDied = deps.now() - first.sentAt >= deps.historyRules.holeTimeoutMs;
-  if (
-    firstDied &&
-    deps.historyRules.retentionMs > 0 &&
-    !(await deps.history.get(request.room, epoch, first.seq))
-  ) {
-    const original: MessageRecord = { ...message, seq: first.seq, id: first.id };
-    if ((await deps.history.store(request.room, epoch, original)) === 'stored') {
-      await acknowledge(deps, caller, request, epoch, first, true);
-      await fanOut(deps, request.room, epoch, original);
-      return done;
+): Promise<Sequenced> {
+  const { room } = publication;
+  await deps.history.fillHole(room, epoch, unused, deps.now());
+  const ours = first.id === publication.id;
+  const firstDied = ours || deps.now() - first.sentAt >= deps.historyRules.holeTimeoutMs;
+  if (firstDied && deps.historyRules.retentionMs > 0 && !(await deps.history.get(room, epoch, first.seq))) {
+    const original: MessageRecord = { ...message, seq: first.seq, id: first.id, sentAt: first.sentAt };
+    if ((await deps.history.store(room, epoch, original)) === 'stored') {
+      await acknowledge(deps, publication, epoch, first, !ours);
+      return { frame: frameOf(room, epoch, original) };
     }
   }
-  await acknowledge(deps, caller, request, epoch, first, true);
-  return done;
+  await acknowledge(deps, publication, epoch, first, !ours);
+  return {};
 }
 
 async function acknowledge(
   deps: HistoryDeps,
-  caller: ConnectionRecord,
-  request: SendMessageRequest,
+  publication: MessagePublication,
   epoch: string,
   sent: SentMessage,
   duplicate: boolean,
 ): Promise<void> {
-  await reply(deps, caller.connectionId, {
+  await reply(deps, publication.sender.connectionId, {
     type: 'ack',
-    room: request.room,
+    room: publication.room,
     id: sent.id,
     seq: sent.seq,
     epoch,
-    ...(request.clientMsgId !== undefined ? { clientMsgId: request.clientMsgId } : {}),
-    ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+    ...(publication.clientMsgId !== undefined ? { clientMsgId: publication.clientMsgId } : {}),
+    ...(publication.requestId !== undefined ? { requestId: publication.requestId } : {}),
     ...(duplicate ? { duplicate: true as const } : {}),
   });
 }
 
-async function fanOut(deps: HistoryDeps, room: string, epoch: string, message: MessageRecord): Promise<void> {
-  const frame: MessageFrame = {
-    type: 'message',
-    room,
-    epoch,
-    seq: message.seq,
-    id: message.id,
-    content: message.content,
-    userId: message.userId,
-    username: message.username,
-    time: iso(message.sentAt),
-    ...(message.clientMsgId !== undefined ? { clientMsgId: message.clientMsgId } : {}),
-  };
-  const report = await broadcastToRoom(deps, room, frame);
-  await announceDepartures(deps, report.gone);
+function frameOf(room: string, epoch: string, message: MessageRecord): MessageFrame {
+  return messageFrame(room, epoch, { ...message, time: message.sentAt });
 }
 
 /** The caller is not in the room: NOT_A_MEMBER, and for a private room no more than FORBIDDEN. */
@@ -246,7 +285,6 @@ export async function deleteMessage(
     ...frame,
     ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
   });
-  const report = await broadcastToRoom(deps, request.room, frame, { exclude: caller.connectionId });
-  await announceDepartures(deps, report.gone);
+  await publishToRoom(deps, request.room, frame, { exclude: caller.connectionId });
   return done;
 }

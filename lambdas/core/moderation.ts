@@ -3,13 +3,14 @@
  * room-policy.ts, writes the standing, then acts on the target's live connections; the caller gets one
  * `done` (or an error).
  */
-import { broadcastToRoom, forEachConcurrently } from './broadcast.ts';
+import { forEachConcurrently } from './concurrency.ts';
 import { removeUserFromRoom } from './membership.ts';
 import type { ConnectionRecord, RoomRecord } from './ports.ts';
-import { announceDepartures, postTo } from './presence.ts';
+import { postTo } from './presence.ts';
 import type { RequestOutcome } from './protocol.ts';
 import { fail, ok } from './result.ts';
 import { type Decision, mayInvite, mayModerate, maySetRole, mayStay } from './room-policy.ts';
+import { publishToRoom } from './room-publishing.ts';
 import {
   actorOf,
   contextOf,
@@ -238,14 +239,13 @@ export function setRole(
     async (room) => maySetRole(room, actorOf(caller), request.username),
     async (room) => {
       await deps.directory.setModerator(room.room, request.username, request.role === 'moderator');
-      const report = await broadcastToRoom(deps, room.room, {
+      await publishToRoom(deps, room.room, {
         type: 'roleChanged',
         room: room.room,
         username: request.username,
         role: request.role,
         by: caller.username,
       });
-      await announceDepartures(deps, report.gone);
       // A demoted moderator of a private room who was never invited may no longer be in it.
       if (request.role === 'member' && room.visibility === 'private') {
         const standing = await deps.directory.standingOf(room.room, request.username);

@@ -2,6 +2,7 @@
  * The ports the domain talks through. Adapters in lambdas/adapters implement them with the AWS SDK;
  * unit tests may implement them in memory. Core functions take them as their first `deps` argument.
  */
+import type { RoomPublication, ShardDelivery } from './fanout-publications.ts';
 import type { Identity } from './identity.ts';
 import type { Result } from './result.ts';
 import type { Standing } from './room-policy.ts';
@@ -97,10 +98,14 @@ export interface RoomStore {
   /** The connection's membership of the room, with the epoch it joined; undefined when not a member. */
   membershipOf(room: string, connectionId: string): Promise<{ readonly epoch: string } | undefined>;
   /**
-   * The room's members whose token has not expired, page by page (each page is one DynamoDB Query
-   * response).
+   * Connection ids of the room's members whose token has not expired, page by page (each page one
+   * strongly consistent Query response: a member whose join completed before the read is in it).
+   * `shard` reads one shard's range only (member-shards.ts); `pageSize` caps each page.
    */
-  members(room: string): AsyncIterable<readonly RoomMembership[]>;
+  recipients(
+    room: string,
+    options?: { readonly shard?: number; readonly pageSize?: number },
+  ): AsyncIterable<readonly string[]>;
   /**
    * Adds a connection to its user's presence in the room. The first connection of a user counts the
    * user in, refused with 'full' when the room already has `maxMembers` users.
@@ -191,6 +196,11 @@ export interface RoomSequence {
   readonly seq: number;
   /** Epoch milliseconds the last number was taken. */
   readonly seqAt: number;
+  /**
+   * The room's fan-out went through shards once in this epoch, and so always will: going back to posting
+   * directly could overtake frames still queued for a shard.
+   */
+  readonly sharded: boolean;
 }
 
 /** Why no number was taken. */
@@ -272,6 +282,8 @@ export interface MessageHistory {
   /** Replaces a stored message by a tombstone naming who deleted it; 'absent' when there is no message. */
   markDeleted(room: string, epoch: string, seq: number, by: string): Promise<'deleted' | 'absent'>;
   get(room: string, epoch: string, seq: number): Promise<HistoryRecord | undefined>;
+  /** Records that the room's fan-out goes through shards from now on in this epoch (RoomSequence.sharded). */
+  markSharded(room: string, epoch: string): Promise<void>;
   /**
    * Unexpired records with numbers in (after, before), ascending, at most `limit`; `fromEnd` takes the
    * last `limit` of the range instead of the first.
@@ -315,6 +327,10 @@ export interface ConnectionSlots {
   release(userId: string, slot: number, connectionId: string): Promise<void>;
 }
 
+/**
+ * What a post did. Throttling (429) and refusals for good (403, 413) are thrown as
+ * ConnectionThrottledError and PostRejectedError (errors.ts), other failures as they come.
+ */
 export type PostOutcome = 'delivered' | 'gone';
 
 /** API Gateway's @connections API. */
@@ -375,4 +391,28 @@ export interface TokenVerifier {
 export interface TicketStore {
   issue(identity: Identity, ttlSeconds: number): Promise<string>;
   redeem(ticket: string): Promise<Identity | undefined>;
+}
+
+/** Publications waiting for their room's sequencer: one FIFO group per room (fanout-publications.ts). */
+export interface PublicationQueue {
+  /** Queues in order; resolves once the queue holds them all. */
+  publish(publications: readonly RoomPublication[]): Promise<void>;
+}
+
+/** Deliveries to one shard of a large room's members: one FIFO group per room and shard. */
+export interface DeliveryQueue {
+  /**
+   * Queues in order. `batchId` names the sequencer's batch they came from: the same batch queued again
+   * (its retry) is recognised and not delivered twice.
+   */
+  enqueue(deliveries: readonly ShardDelivery[], batchId: string): Promise<void>;
+}
+
+/**
+ * The account's @connections request budget, shared by every instance (API Gateway's quota is per
+ * account and Region, and every post counts against it).
+ */
+export interface PostBudget {
+  /** Takes `posts` requests from the budget; resolves to the milliseconds to wait before making them. */
+  reserve(posts: number, now: number): Promise<number>;
 }

@@ -8,10 +8,18 @@
  * probe — ends in `announceDepartures`, which takes the connection out of each room's presence, so a
  * lost `$disconnect` never leaves a ghost.
  */
-import { type BroadcastDeps, broadcastToRoom } from './broadcast.ts';
 import { encodeFrame, membershipFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
-import type { Clock, RemovedConnection, RoomDirectory, RoomStore } from './ports.ts';
+import type {
+  Clock,
+  ConnectionGateway,
+  ConnectionStore,
+  Logger,
+  RemovedConnection,
+  RoomDirectory,
+  RoomStore,
+} from './ports.ts';
+import { type PublishDeps, publishToRoom } from './room-publishing.ts';
 
 /** Limits and thresholds of rooms (lambdas/defaults.ts holds their defaults). */
 export interface RoomRules {
@@ -25,7 +33,10 @@ export interface RoomRules {
   readonly occupancyIntervalMs: number;
 }
 
-export interface PresenceDeps extends BroadcastDeps {
+export interface PresenceDeps extends PublishDeps {
+  readonly connections: ConnectionStore;
+  readonly gateway: ConnectionGateway;
+  readonly logger: Logger;
   readonly rooms: RoomStore;
   readonly directory: RoomDirectory;
   readonly rules: RoomRules;
@@ -49,11 +60,9 @@ export async function announcePresenceChange(
     await announceOccupancy(deps, room);
     return;
   }
-  const report = await broadcastToRoom(deps, room, membershipFrame(type, room, who, deps.now()), {
+  await publishToRoom(deps, room, membershipFrame(type, room, who, deps.now()), {
     ...(exclude !== undefined ? { exclude } : {}),
   });
-  // One level only: connections found gone while announcing are forgotten without further notices.
-  await forgetDepartures(deps, report.gone);
 }
 
 /**
@@ -71,9 +80,7 @@ export async function announceOccupancy(deps: PresenceDeps, room: string): Promi
   }
   const current = await deps.directory.describe(room);
   if (!current) return;
-  const frame = { type: 'occupancy' as const, room, count: current.members };
-  const report = await broadcastToRoom(deps, room, frame);
-  await forgetDepartures(deps, report.gone);
+  await publishToRoom(deps, room, { type: 'occupancy', room, count: current.members });
 }
 
 /**
@@ -110,7 +117,7 @@ export async function forgetDepartures(
 
 /** Posts one frame to one connection, reporting whether it is gone; for replies and personal notices. */
 export async function postTo(
-  deps: Pick<BroadcastDeps, 'gateway'>,
+  deps: { readonly gateway: ConnectionGateway },
   connectionId: string,
   frame: Parameters<typeof encodeFrame>[0],
 ): Promise<'delivered' | 'gone'> {

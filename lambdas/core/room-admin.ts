@@ -2,15 +2,15 @@
  * Rooms as things one creates, changes, deletes and finds: `createRoom`, `updateRoom`, `deleteRoom`,
  * `listRooms`.
  */
-import { broadcastToRoom, forEachConcurrently } from './broadcast.ts';
+import { forEachConcurrently } from './concurrency.ts';
 import { ErrorCode } from './error-codes.ts';
 import type { HistoryDeps } from './history.ts';
 import { joinRoom } from './membership.ts';
 import type { ConnectionRecord, RoomRecord } from './ports.ts';
-import { announceDepartures, postTo } from './presence.ts';
 import type { RequestOutcome } from './protocol.ts';
 import { fail, ok } from './result.ts';
 import { mayManage } from './room-policy.ts';
+import { publishToConnections, publishToRoom } from './room-publishing.ts';
 import {
   actorOf,
   contextOf,
@@ -114,8 +114,7 @@ export async function updateRoom(
     ...frame,
     ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
   });
-  const report = await broadcastToRoom(deps, room.room, frame, { exclude: caller.connectionId });
-  await announceDepartures(deps, report.gone);
+  await publishToRoom(deps, room.room, frame, { exclude: caller.connectionId });
   return done;
 }
 
@@ -153,12 +152,12 @@ export async function deleteRoom(
     ...frame,
     ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
   });
-  await forEachConcurrently(
+  // Its former members are no longer in its member list: the sequencer posts to them by name.
+  await publishToConnections(
+    deps,
+    room.room,
+    frame,
     members.filter((connectionId) => connectionId !== caller.connectionId),
-    16,
-    async (connectionId) => {
-      await postTo(deps, connectionId, frame);
-    },
   );
   return done;
 }

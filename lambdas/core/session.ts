@@ -86,7 +86,7 @@ export async function handleInboundFrame(
     await replyError(deps, inbound.connectionId, parsed.error);
     return;
   }
-  await handleClientFrame(deps, admission.data, parsed.data, accepts);
+  await handleClientFrame(deps, admission.data, parsed.data, accepts, inbound.receivedAt);
 }
 
 function requestContext(frame: ClientFrame | undefined): { action?: string; requestId?: string } {
@@ -98,12 +98,14 @@ function requestContext(frame: ClientFrame | undefined): { action?: string; requ
 /**
  * Handles a frame for `caller`. `accepts` is the set of actions the invoked route serves: on AWS a
  * frame reaches a route by its `action`, so a mismatch means the route table and this code disagree.
+ * `receivedAt` is when API Gateway received the frame (a message's time).
  */
 export async function handleClientFrame(
   deps: SessionDeps,
   caller: ConnectionRecord,
   frame: ClientFrame,
   accepts: ReadonlySet<ClientAction | 'text'>,
+  receivedAt: number = deps.now(),
 ): Promise<void> {
   const action = frame.kind === 'text' ? 'text' : frame.request.action;
   const context = requestContext(frame);
@@ -125,7 +127,7 @@ export async function handleClientFrame(
       case 'leaveRoom':
         return leaveRoom(deps, caller, request);
       case 'sendMessage':
-        return sendMessage(deps, caller, request);
+        return sendMessage(deps, caller, request, receivedAt);
       case 'createRoom':
         return createRoom(deps, caller, request);
       case 'updateRoom':

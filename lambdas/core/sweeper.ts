@@ -9,8 +9,8 @@
  * announce and no room hears `left` twice.
  */
 
-import { forEachConcurrently } from './broadcast.ts';
 import { closeWithReason, closingReasons } from './closing.ts';
+import { forEachConcurrently } from './concurrency.ts';
 import { MAX_CONNECTION_SECONDS } from './connection-limits.ts';
 import { describeFailure } from './failure.ts';
 import { encodeFrame, reauthRequiredFrame } from './frames.ts';

@@ -1,7 +1,8 @@
 /**
  * The @connections management API — `POST|GET|DELETE <callbackUrl>/@connections/{connectionId}` —
  * in the REST-JSON form the SDK's ApiGatewayManagementApiClient speaks, so handlers use it unchanged.
- * A connection still in its `$connect` handshake, or already closed, is gone (410), as on AWS.
+ * A connection still in its `$connect` handshake, or already closed, is gone (410), as on AWS. Past
+ * the account's request quota every call is refused with 429 (callback-throttle.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeByGateway, gatewayCloses, sendToClient } from './connection-session.ts';
@@ -27,6 +28,11 @@ export function handleManagementRequest(
   if (!request.headers.authorization?.startsWith('AWS4-HMAC-SHA256')) {
     fail(response, 403, 'ForbiddenException', 'Missing Authentication Token');
     request.resume();
+    return true;
+  }
+  if (!runtime.callbackThrottle.admit(Date.now())) {
+    request.resume();
+    fail(response, 429, 'LimitExceededException', 'Rate exceeded');
     return true;
   }
   const method = request.method ?? 'GET';

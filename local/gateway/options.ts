@@ -16,6 +16,11 @@ export interface GatewayLimits {
   readonly maxConnectionDurationMs: number;
   /** Largest authorizer result (JSON) accepted; a larger one makes the handshake fail with 500. */
   readonly maxAuthorizerResultBytes: number;
+  /**
+   * The @connections requests per second and burst before 429 LimitExceededException (the account's
+   * quota); `perSecond` 0 never throttles.
+   */
+  readonly callbackRate: { readonly perSecond: number; readonly burst: number };
 }
 
 export const awsLimits: GatewayLimits = {
@@ -24,6 +29,7 @@ export const awsLimits: GatewayLimits = {
   idleTimeoutMs: 10 * 60 * 1000,
   maxConnectionDurationMs: 2 * 60 * 60 * 1000,
   maxAuthorizerResultBytes: 8 * 1024,
+  callbackRate: { perSecond: 10_000, burst: 5_000 },
 };
 
 /** What the API's routes run. Keys of `routes` are route keys: `$connect`, `$disconnect`, `$default` or an action. */

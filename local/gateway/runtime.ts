@@ -3,6 +3,7 @@
  * the background work (route and `$disconnect` invocations) that `stop()` waits for.
  */
 import type { LocalLogger } from '../logger.ts';
+import type { CallbackThrottle } from './callback-throttle.ts';
 import type { ConnectionRegistry } from './connection-registry.ts';
 import type { IdentitySource } from './identity-sources.ts';
 import type { GatewayIntegrations, GatewaySettings } from './options.ts';
@@ -16,6 +17,8 @@ export interface GatewayRuntime {
   /** Undefined until configured; handshakes get 503 meanwhile. */
   readonly integrations: GatewayIntegrations | undefined;
   readonly selectRoute: RouteSelector;
+  /** The @connections API's request quota. */
+  readonly callbackThrottle: CallbackThrottle;
   /** Registers background work so `stop()` can wait for it. */
   track(work: Promise<unknown>): void;
 }

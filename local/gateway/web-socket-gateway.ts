@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { fail } from '../../lambdas/core/result.ts';
 import { describeError, silentLogger } from '../logger.ts';
+import { createCallbackThrottle } from './callback-throttle.ts';
 import { ConnectionRegistry, type GatewayConnection, newConnectionId } from './connection-registry.ts';
 import {
   closeByGateway,
@@ -74,6 +75,13 @@ export interface GatewayStopOptions {
    * @default nothing
    */
   readonly notice?: Uint8Array;
+  /**
+   * Awaited after each wave's `$disconnect`s, before the next wave closes: where what a `$disconnect`
+   * publishes reaches the remaining connections asynchronously (Parley's fan-out queues), this lets it
+   * arrive first.
+   * @default nothing to wait for
+   */
+  readonly afterWave?: () => Promise<unknown>;
 }
 
 interface PendingHandshake {
@@ -107,6 +115,7 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
   const runtime: GatewayRuntime = {
     settings,
     registry,
+    callbackThrottle: createCallbackThrottle(settings.limits.callbackRate),
     identitySources,
     logger: settings.logger,
     get integrations() {
@@ -283,7 +292,7 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
     },
   };
 
-  async function stopGateway({ notice }: GatewayStopOptions): Promise<void> {
+  async function stopGateway({ notice, afterWave }: GatewayStopOptions): Promise<void> {
     stopping = true;
     const open = registry.all().filter((connection) => connection.state === 'open');
     if (open.length > 0) settings.logger.info(`closing ${open.length} connection(s)`);
@@ -299,6 +308,7 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
       const wave = open.slice(done, done + Math.max(1, done));
       await Promise.all(wave.map(closeOne));
       done += wave.length;
+      if (afterWave && done < open.length) await afterWave();
     }
     while (work.size > 0) await Promise.all([...work]);
     wss.close();

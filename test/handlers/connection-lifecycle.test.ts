@@ -3,6 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -19,18 +20,30 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createConnectHandler } from '../../lambdas/handlers/connect.ts';
 import { createConnectionEventsHandler } from '../../lambdas/handlers/connection-events.ts';
 import { createDisconnectHandler } from '../../lambdas/handlers/disconnect.ts';
-import { NOW, postsOf, TABLE, type TestDeps, TTL_SECONDS, testDeps } from '../fixtures/session-deps.ts';
+import {
+  leftFramesOf,
+  NOW,
+  postsOf,
+  publicationsOf,
+  TABLE,
+  type TestDeps,
+  TTL_SECONDS,
+  testDeps,
+} from '../fixtures/session-deps.ts';
 import { connectionItem, memberItem, roomOfConnectionItem } from '../fixtures/table-items.ts';
 import { alice, bob, connectEvent, disconnectEvent } from '../fixtures/websocket-events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const management = mockClient(ApiGatewayManagementApiClient);
+const sqs = mockClient(SQSClient);
 const gone = () => new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } });
 
 let deps: TestDeps;
 const sleeps: number[] = [];
 
 beforeEach(() => {
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   dynamo.reset();
   management.reset();
   management.on(PostToConnectionCommand).resolves({});
@@ -157,11 +170,10 @@ describe('$disconnect', () => {
       { pk: 'CONN#conn-a', sk: 'ROOM#random' },
       { pk: 'ROOM#random', sk: 'CONN#conn-a' },
     ]);
-    expect(postsOf(management)).toEqual([
-      expect.objectContaining({
-        to: 'conn-b',
-        frame: expect.objectContaining({ type: 'left', room: 'general', username: 'alice' }),
-      }),
+    expect(postsOf(management)).toEqual([]);
+    expect(leftFramesOf(publicationsOf(sqs))).toEqual([
+      expect.objectContaining({ type: 'left', room: 'general', username: 'alice' }),
+      expect.objectContaining({ type: 'left', room: 'random', username: 'alice' }),
     ]);
     for (const room of ['general', 'random']) {
       expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {

@@ -1,11 +1,10 @@
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
-  GoneException,
-  LimitExceededException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -20,12 +19,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
-import { NOW, postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
+import { NOW, postsOf, publicationsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
 import { connectionItem, memberItem, roomOfConnectionItem } from '../fixtures/table-items.ts';
 import { alice, bob, messageEvent } from '../fixtures/websocket-events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const management = mockClient(ApiGatewayManagementApiClient);
+const sqs = mockClient(SQSClient);
 
 const carol = { userId: 'u-carol', username: 'carol', groups: [], tokenExpiresAt: 4_000_000_000 };
 
@@ -52,9 +52,10 @@ function givenConnectionsAndRoom(
     .on(GetCommand, { Key: { pk: 'CONN#conn-c', sk: 'CONNECTION' } })
     .resolves({ Item: connectionItem('conn-c', carol) });
   for (const member of members) {
+    const connectionId = member.sk.slice('CONN#'.length);
     dynamo
-      .on(GetCommand, { Key: { pk: `ROOM#${member.room}`, sk: `CONN#${member.connectionId}` } })
-      .resolves({ Item: { pk: 'x', epoch: 'e1' } });
+      .on(GetCommand, { Key: { pk: `CONN#${connectionId}`, sk: member.pk } })
+      .resolves({ Item: roomOfConnectionItem(connectionId, member.pk.slice('ROOM#'.length)) });
   }
   dynamo
     .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
@@ -87,11 +88,6 @@ function roomItem(room: string) {
   };
 }
 
-/** The posts of `message` frames (the sender also gets its `ack`). */
-function messagePosts() {
-  return postsOf(management).filter((post) => (post.frame as { type?: string }).type === 'message');
-}
-
 function writesTo() {
   return [
     ...dynamo.commandCalls(PutCommand),
@@ -104,6 +100,8 @@ beforeEach(() => {
   dynamo.reset();
   management.reset();
   management.on(PostToConnectionCommand).resolves({});
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   deps = testDeps();
 });
 
@@ -128,35 +126,42 @@ describe('joinRoom', () => {
       UpdateExpression: 'ADD rooms :one',
       ExpressionAttributeValues: { ':one': 1, ':max': 50 },
     });
-    expect(items[2]?.Put?.Item).toMatchObject({
+    // The room side, read on every send, holds its keys and expiries only; the epoch is on the connection side.
+    expect(items[2]?.Put?.Item).toEqual({
       pk: 'ROOM#general',
       sk: 'CONN#conn-a',
-      userId: 'u-alice',
-      username: 'alice',
       tokenExpiresAt: alice.tokenExpiresAt,
+      expiresAt: expect.any(Number),
     });
-    expect(items[3]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general' });
+    expect(items[3]?.Put?.Item).toMatchObject({ pk: 'CONN#conn-a', sk: 'ROOM#general', epoch: 'e1' });
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
       UpdateExpression: expect.stringContaining('ADD connections :connection'),
     });
     const posts = postsOf(management);
-    expect(posts.find((post) => post.to === 'conn-a')?.frame).toMatchObject({
-      type: 'joined',
-      room: 'general',
-      username: 'alice',
-      self: true,
-      role: 'member',
-      epoch: 'e1',
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({
+      to: 'conn-a',
+      frame: { type: 'joined', room: 'general', username: 'alice', self: true, role: 'member', epoch: 'e1' },
     });
-    expect(posts.find((post) => post.to === 'conn-b')?.frame).toEqual({
-      type: 'joined',
-      room: 'general',
-      username: 'alice',
-      userId: 'u-alice',
-      time: '2026-11-29T12:00:00.000Z',
-    });
-    expect(posts).toHaveLength(2);
+    // The others hear it through the room's sequencer, in the room's order.
+    expect(publicationsOf(sqs)).toEqual([
+      {
+        group: 'general',
+        publication: {
+          kind: 'frame',
+          room: 'general',
+          exclude: 'conn-a',
+          frame: JSON.stringify({
+            type: 'joined',
+            room: 'general',
+            username: 'alice',
+            userId: 'u-alice',
+            time: '2026-11-29T12:00:00.000Z',
+          }),
+        },
+      },
+    ]);
   });
 
   it('confirms to the caller alone when it is already a member', async () => {
@@ -180,7 +185,7 @@ describe('joinRoom', () => {
 
     // Assess
     expect(postsOf(management).map((post) => post.to)).toEqual(['conn-a']);
-    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+    expect(publicationsOf(sqs)).toEqual([]);
   });
 
   it.each([
@@ -227,33 +232,37 @@ describe('joinRoom', () => {
 });
 
 describe('sendMessage', () => {
-  it('delivers one serialised frame to every member with the sender taken from the stored connection', async () => {
+  it("queues the message for the room's sequencer with the sender taken from the stored connection", async () => {
     // Prepare
     givenConnectionsAndRoom();
 
     // Act
     await handlers().sendMessage(
-      messageEvent({ action: 'sendMessage', room: 'general', content: 'Hello, room!' }),
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'Hello, room!', clientMsgId: 'c-1' }),
     );
 
     // Assess
-    const posts = messagePosts();
-    expect(posts.map((post) => post.to).sort()).toEqual(['conn-a', 'conn-b']);
-    expect(posts[0]?.frame).toMatchObject({
-      type: 'message',
-      room: 'general',
-      epoch: 'e1',
-      seq: 7,
-      id: 'msg-1',
-      content: 'Hello, room!',
-      username: 'alice',
-      userId: 'u-alice',
-      time: '2026-11-29T12:00:00.000Z',
-    });
-    expect(posts[0]?.bytes).toBe(posts[1]?.bytes);
+    expect(publicationsOf(sqs)).toEqual([
+      {
+        group: 'general',
+        publication: {
+          kind: 'message',
+          room: 'general',
+          epoch: 'e1',
+          id: 'msg-1',
+          sender: { connectionId: 'conn-a', userId: 'u-alice', username: 'alice', groups: [] },
+          content: 'Hello, room!',
+          clientMsgId: 'c-1',
+          // When API Gateway received the frame (the event's requestTimeEpoch): the message's time.
+          receivedAt: 1_700_000_000_000,
+        },
+      },
+    ]);
+    // The sequencer acknowledges and delivers; the route posts nothing.
+    expect(postsOf(management)).toEqual([]);
   });
 
-  it('reads only member rows, and only those whose token has not expired, in the member Query', async () => {
+  it('reads the membership on the connection side, strongly consistent, and no member list', async () => {
     // Prepare
     givenConnectionsAndRoom();
 
@@ -261,18 +270,14 @@ describe('sendMessage', () => {
     await handlers().sendMessage(messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }));
 
     // Assess
-    expect(dynamo).toHaveReceivedCommandWith(QueryCommand, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :members)',
-      FilterExpression: 'tokenExpiresAt > :now',
-      ExpressionAttributeValues: {
-        ':pk': 'ROOM#general',
-        ':members': 'CONN#',
-        ':now': Math.floor(NOW / 1000),
-      },
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, {
+      Key: { pk: 'CONN#conn-a', sk: 'ROOM#general' },
+      ConsistentRead: true,
     });
+    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
   });
 
-  it('refuses a sender forged in the body and sends nothing to the room', async () => {
+  it('refuses a sender forged in the body and queues nothing', async () => {
     // Prepare
     givenConnectionsAndRoom();
 
@@ -294,9 +299,10 @@ describe('sendMessage', () => {
       to: 'conn-a',
       frame: { type: 'error', code: 'UNKNOWN_FIELD', action: 'sendMessage' },
     });
+    expect(publicationsOf(sqs)).toEqual([]);
   });
 
-  it('refuses a non-member and sends nothing to the room', async () => {
+  it('refuses a non-member and queues nothing', async () => {
     // Prepare
     givenConnectionsAndRoom();
 
@@ -315,7 +321,7 @@ describe('sendMessage', () => {
         frame: expect.objectContaining({ code: 'NOT_A_MEMBER', requestId: 'r1' }),
       }),
     ]);
-    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+    expect(publicationsOf(sqs)).toEqual([]);
   });
 
   it.each([
@@ -324,7 +330,7 @@ describe('sendMessage', () => {
     [{ action: 'sendMessage', room: 'general', content: 'x'.repeat(8 * 1024 + 1) }, 'CONTENT_TOO_LARGE'],
     [{ action: 'sendMessage', room: 'general', content: { text: 'hi' } }, 'INVALID_FIELD'],
     [{ action: 'sendMessage', room: 'general' }, 'INVALID_FIELD'],
-  ])('answers %j with %s and delivers nothing', async (body, code) => {
+  ])('answers %j with %s and queues nothing', async (body, code) => {
     // Prepare
     givenConnectionsAndRoom();
 
@@ -335,103 +341,25 @@ describe('sendMessage', () => {
     expect(postsOf(management)).toEqual([
       expect.objectContaining({ to: 'conn-a', frame: expect.objectContaining({ code }) }),
     ]);
-    expect(dynamo).not.toHaveReceivedCommand(QueryCommand);
+    expect(publicationsOf(sqs)).toEqual([]);
   });
 
-  it('deletes the rows of a member that is gone, tells its rooms, and still delivers to the others', async () => {
+  it('answers INTERNAL_ERROR and 500 when the queue refuses the message', async () => {
     // Prepare
-    givenConnectionsAndRoom([
-      memberItem('general', 'conn-a', alice),
-      memberItem('general', 'conn-b', bob),
-      memberItem('general', 'conn-c', carol),
-    ]);
-    management
-      .on(PostToConnectionCommand, { ConnectionId: 'conn-b' })
-      .rejects(new GoneException({ message: 'gone', $metadata: { httpStatusCode: 410 } }));
-    dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CONN#conn-b' } }).resolves({
-      Items: [connectionItem('conn-b', bob), roomOfConnectionItem('conn-b', 'general')],
+    givenConnectionsAndRoom();
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError', Message: 'try again' }],
     });
-    dynamo.on(BatchWriteCommand).resolves({});
-
-    // Act
-    await handlers().sendMessage(
-      messageEvent({ action: 'sendMessage', room: 'general', content: 'anyone?' }),
-    );
-
-    // Assess
-    expect(dynamo).toHaveReceivedCommandWith(BatchWriteCommand, {
-      RequestItems: {
-        [TABLE]: [
-          { DeleteRequest: { Key: { pk: 'CONN#conn-b', sk: 'CONNECTION' } } },
-          { DeleteRequest: { Key: { pk: 'CONN#conn-b', sk: 'ROOM#general' } } },
-          { DeleteRequest: { Key: { pk: 'ROOM#general', sk: 'CONN#conn-b' } } },
-        ],
-      },
-    });
-    const delivered = postsOf(management).filter((post) => post.to !== 'conn-b');
-    expect(
-      delivered
-        .filter((post) => (post.frame as { type: string }).type === 'message')
-        .map((post) => post.to)
-        .sort(),
-    ).toEqual(['conn-a', 'conn-c']);
-    expect(delivered.filter((post) => (post.frame as { type: string }).type === 'left')).toHaveLength(2);
-  });
-
-  it('reports a throttled post and keeps delivering to the others without deleting anything', async () => {
-    // Prepare
-    givenConnectionsAndRoom([
-      memberItem('general', 'conn-a', alice),
-      memberItem('general', 'conn-b', bob),
-      memberItem('general', 'conn-c', carol),
-    ]);
-    management
-      .on(PostToConnectionCommand, { ConnectionId: 'conn-b' })
-      .rejects(new LimitExceededException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
 
     // Act
     const result = await handlers().sendMessage(
-      messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }),
+      messageEvent({ action: 'sendMessage', room: 'general', content: 'hi', requestId: 'r9' }),
     );
 
     // Assess
-    expect(result).toEqual({ statusCode: 200 });
-    expect(
-      messagePosts()
-        .map((post) => post.to)
-        .sort(),
-    ).toEqual(['conn-a', 'conn-b', 'conn-c']);
-    expect(dynamo).not.toHaveReceivedCommand(BatchWriteCommand);
-    const warning = deps.logLines
-      .map((line) => JSON.parse(line))
-      .find((entry) => entry.message === 'post to connection failed');
-    expect(warning).toMatchObject({ connectionId: 'conn-b', errorName: 'LimitExceededException' });
-  });
-
-  it('reads every page of a large room', async () => {
-    // Prepare
-    givenConnectionsAndRoom();
-    dynamo
-      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'ROOM#general' } })
-      .resolvesOnce({
-        Items: [memberItem('general', 'conn-a', alice)],
-        LastEvaluatedKey: { pk: 'ROOM#general', sk: 'CONN#conn-a' },
-      })
-      .resolvesOnce({ Items: [memberItem('general', 'conn-b', bob)] });
-
-    // Act
-    await handlers().sendMessage(messageEvent({ action: 'sendMessage', room: 'general', content: 'hi' }));
-
-    // Assess
-    expect(dynamo.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
-      pk: 'ROOM#general',
-      sk: 'CONN#conn-a',
-    });
-    expect(
-      messagePosts()
-        .map((post) => post.to)
-        .sort(),
-    ).toEqual(['conn-a', 'conn-b']);
+    expect(result).toEqual({ statusCode: 500 });
+    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'INTERNAL_ERROR' });
   });
 
   it('answers INTERNAL_ERROR and 500 when the store fails, without leaking details', async () => {
@@ -476,8 +404,10 @@ describe('leaveRoom', () => {
     });
     expect(postsOf(management).map((post) => [post.to, (post.frame as { type: string }).type])).toEqual([
       ['conn-a', 'left'],
-      ['conn-b', 'left'],
     ]);
+    expect(
+      publicationsOf(sqs).map(({ publication }) => JSON.parse((publication as { frame: string }).frame)),
+    ).toEqual([expect.objectContaining({ type: 'left', room: 'general', username: 'alice' })]);
   });
 
   it('answers NOT_A_MEMBER to a connection outside the room', async () => {

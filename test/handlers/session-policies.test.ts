@@ -6,6 +6,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -25,12 +26,21 @@ import { fail, ok } from '../../lambdas/core/result.ts';
 import { createConnectHandler } from '../../lambdas/handlers/connect.ts';
 import { createMessageRouteHandler } from '../../lambdas/handlers/message-route.ts';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper.ts';
-import { NOW, postsOf, TABLE, type TestDeps, testDeps } from '../fixtures/session-deps.ts';
+import {
+  leftFramesOf,
+  NOW,
+  postsOf,
+  publicationsOf,
+  TABLE,
+  type TestDeps,
+  testDeps,
+} from '../fixtures/session-deps.ts';
 import { connectionItem, memberItem, roomOfConnectionItem } from '../fixtures/table-items.ts';
 import { alice, bob, connectEvent, messageEvent } from '../fixtures/websocket-events.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const management = mockClient(ApiGatewayManagementApiClient);
+const sqs = mockClient(SQSClient);
 const nowSeconds = Math.floor(NOW / 1000);
 const conditionFailed = (item?: Record<string, unknown>) =>
   new ConditionalCheckFailedException({
@@ -42,6 +52,8 @@ const conditionFailed = (item?: Record<string, unknown>) =>
 let deps: TestDeps;
 
 beforeEach(() => {
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   dynamo.reset();
   management.reset();
   management.on(PostToConnectionCommand).resolves({});
@@ -424,11 +436,9 @@ describe('per-user connection cap at $connect', () => {
       Key: { pk: 'ROOM#general', sk: 'PRES#alice' },
       UpdateExpression: 'DELETE connections :connection',
     });
-    expect(postsOf(management)).toEqual([
-      expect.objectContaining({
-        to: 'conn-b',
-        frame: expect.objectContaining({ type: 'left', userId: 'u-alice' }),
-      }),
+    expect(postsOf(management)).toEqual([]);
+    expect(leftFramesOf(publicationsOf(sqs))).toEqual([
+      expect.objectContaining({ type: 'left', room: 'general', userId: 'u-alice' }),
     ]);
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ pk: 'CONN#conn-new', slot: 0 }),

@@ -20,6 +20,15 @@ const session = [
   'DELETE_OWN_WINDOW_SECONDS',
   'ROOM_MESSAGES_PER_SECOND',
   'ROOM_MESSAGES_BURST',
+  'PUBLICATION_QUEUE_URL',
+];
+const fanout = [
+  'DELIVERY_QUEUE_URL',
+  'FANOUT_DIRECT_LIMIT',
+  'FANOUT_POST_CONCURRENCY',
+  'POSTS_PER_SECOND',
+  'POSTS_BURST',
+  'FANOUT_RETRY_WINDOW_SECONDS',
 ];
 const messageRate = ['RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'RATE_LIMIT_CLOSE_AFTER'];
 const messageRoutes = [
@@ -49,6 +58,8 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   history: [...session, ...messageRate],
   reauth: [...session, ...messageRate, ...issuer],
   connectionEvents: session,
+  sequencer: [...session, ...fanout],
+  shardDelivery: [...session, ...fanout],
   sweeper: [...session, 'REAUTH_NOTICE_SECONDS', 'REAUTH_GRACE_SECONDS'],
   login: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
   refresh: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],

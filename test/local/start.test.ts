@@ -175,6 +175,7 @@ describe.skipIf(!linux).sequential('npm start under faults, on one data director
       expect(alice.client.received.map((message) => (JSON.parse(message.data) as Frame).type)).toEqual([
         'welcome',
         'joined',
+        'ack',
         'message',
         'pong',
       ]);

@@ -62,8 +62,15 @@ export function tableReader(stack: Pick<LocalStack, 'dynamoEndpoint' | 'region' 
       ).Item,
     /** Everything in the connection's partition: the connection item and its membership items. */
     connectionRows: (connectionId: string) => query(keys.connectionPartition(connectionId)),
-    /** The room's membership items (pk = ROOM#<room>, sk CONN#…). */
-    members: (room: string) => query(keys.roomPartition(room), keys.memberSortKeyPrefix),
+    /**
+     * The room's membership items (pk = ROOM#<room>, sk CONN#…), each with the `connectionId` its sort
+     * key names (the item holds only keys and expiries).
+     */
+    members: async (room: string) =>
+      (await query(keys.roomPartition(room), keys.memberSortKeyPrefix)).map((item) => ({
+        ...item,
+        connectionId: String(item.sk).slice(keys.memberSortKeyPrefix.length),
+      })),
     /** The room's presence items (pk = ROOM#<room>, sk PRES#…). */
     presence: (room: string) => query(keys.roomPartition(room), keys.presenceSortKeyPrefix),
     /** The user's connection-cap slots (USER#<userId> / SLOT#<n>). */

@@ -2,6 +2,7 @@ import {
   DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
+  LimitExceededException,
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -70,6 +71,27 @@ describe('@connections management API', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(PayloadTooLargeException);
+    client.close();
+  });
+
+  it('answers LimitExceededException (429) past the account quota, and takes requests again once it refills', async () => {
+    // Prepare
+    const { fake, client, connectionId } = await start({ callbackRate: { perSecond: 5, burst: 2 } });
+    const post = () =>
+      // The fake's client makes one attempt: the test sees each answer the gateway gives.
+      fake.management.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{}') }),
+      );
+
+    // Act
+    await post();
+    await post();
+    const third = post();
+
+    // Assess
+    await expect(third).rejects.toBeInstanceOf(LimitExceededException);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect(post()).resolves.toBeDefined();
     client.close();
   });
 
