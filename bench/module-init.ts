@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { type FunctionName, functions } from '../lambdas/functions.ts';
 import { esmRequireShim, projectRoot } from '../lib/parley-function.ts';
+import { handlerEnvironment } from '../local/environment.ts';
 import { type BenchEntry, compared } from './entry.ts';
 import { median } from './stats.ts';
 
@@ -41,17 +42,24 @@ export interface ModuleInitResult {
   readonly gzipBytes: Readonly<Record<SdkSource, number>>;
 }
 
-/** What a handler reads at import (lambdas/config.ts); the values are never contacted. */
-const importEnvironment = {
-  TABLE_NAME: 'parley-bench',
-  CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
-  AUTH_MODE: 'cognito',
-  COGNITO_USER_POOL_ID: 'us-east-1_BenchPool1',
-  COGNITO_CLIENT_ID: 'benchclientid',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-};
+/**
+ * What a handler reads at import: the environment the local stack gives every handler (so a new
+ * setting reaches this benchmark when it reaches the stack), with addresses that are never contacted.
+ */
+const importEnvironment = handlerEnvironment({
+  tableName: 'parley-bench',
+  callbackUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
+  dynamoEndpoint: 'http://127.0.0.1:9',
+  queueEndpoint: 'http://127.0.0.1:9',
+  publicationQueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/parley-publications.fifo',
+  deliveryQueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/parley-deliveries.fifo',
+  region: 'us-east-1',
+  authorizerEnv: {
+    AUTH_MODE: 'cognito',
+    COGNITO_USER_POOL_ID: 'us-east-1_BenchPool1',
+    COGNITO_CLIENT_ID: 'benchclientid',
+  },
+});
 
 /** Runs in the fresh process: the CPU time (user + system, all threads) and wall time of one import. */
 const probe = `

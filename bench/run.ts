@@ -66,6 +66,7 @@ const benchmarks: Record<BenchmarkName, () => Promise<BenchEntry[]>> = {
 const started = Date.now();
 const loadBefore = loadavg()[0] ?? 0;
 const entries: BenchEntry[] = [];
+const failures: string[] = [];
 /** Benchmarks that count (units, bytes) and time nothing: they may share the machine with each other. */
 const timeless: readonly BenchmarkName[] = ['capacity', 'bundle-sizes'];
 const together = timeless.filter((name) => options.only.includes(name));
@@ -77,7 +78,15 @@ for (const name of options.only) {
 for (const step of steps) {
   const began = Date.now();
   process.stderr.write(`bench: ${step.join(' + ')}…`);
-  for (const result of await Promise.all(step.map((name) => benchmarks[name]()))) entries.push(...result);
+  // One benchmark that fails (a handler that no longer starts, a port taken) loses its own figures only.
+  const results = await Promise.allSettled(step.map((name) => benchmarks[name]()));
+  results.forEach((result, index) => {
+    if (result.status === 'fulfilled') entries.push(...result.value);
+    else
+      failures.push(
+        `${step[index]}: ${String((result.reason as Error)?.message ?? result.reason).split('\n')[0]}`,
+      );
+  });
   process.stderr.write(` ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
 }
 // Sections are numbered as the issue numbers them; runs are ordered for speed, the table by section.
@@ -96,6 +105,10 @@ print(
     "duplicated and out of order. Absolute figures move with the machine's load; read the ratios.",
   ].join('\n'),
 );
+if (failures.length > 0) {
+  print(`\nFAILED, so missing from the table:\n${failures.map((failure) => `- ${failure}`).join('\n')}`);
+  process.exitCode = 1;
+}
 if (options.json) {
   writeJsonReport(options.json, entries);
   print(`\nJSON: ${options.json}`);
