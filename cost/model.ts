@@ -112,7 +112,12 @@ const line = (
 /** 32 KB metering: a message of `bytes` counts as this many messages. */
 export const meteredMessages = (bytes: number) => Math.max(1, Math.ceil(bytes / MESSAGE_METERING_BYTES));
 
-/** One operation's Lambda work at room size `roomSize`, each function's invocations and duration interpolated. */
+/**
+ * One operation's Lambda work at room size `roomSize`: per function, the invocations and the total
+ * milliseconds per operation are interpolated (and extended past the largest room measured) and the
+ * mean duration is their quotient. Extending the two factors separately would make the work grow with
+ * the square of the room; the fan-out's total work grows with its members.
+ */
 export function workAt(
   points: readonly { readonly roomSize: number; readonly work: OperationWork }[],
   roomSize: number,
@@ -120,17 +125,22 @@ export function workAt(
   const names = new Set(points.flatMap((point) => Object.keys(point.work)));
   return Object.fromEntries(
     [...names].map((name) => {
-      const along = (field: 'invocations' | 'meanDurationMs' | 'logBytes') =>
+      const along = (value: (part: OperationWork[string]) => number) =>
         interpolate(
-          points.map((point) => [point.roomSize, point.work[name]?.[field] ?? 0] as const),
+          points.map((point) => {
+            const part = point.work[name];
+            return [point.roomSize, part ? value(part) : 0] as const;
+          }),
           roomSize,
         );
+      const invocations = along((part) => part.invocations);
+      const totalMs = along((part) => part.invocations * part.meanDurationMs);
       return [
         name,
         {
-          invocations: along('invocations'),
-          meanDurationMs: along('meanDurationMs'),
-          logBytes: along('logBytes'),
+          invocations,
+          meanDurationMs: invocations > 0 ? totalMs / invocations : 0,
+          logBytes: along((part) => part.logBytes),
         },
       ];
     }),

@@ -6,6 +6,7 @@ import {
   estimateMonthlyBill,
   meteredMessages,
   shareByService,
+  workAt,
 } from '../../cost/model.ts';
 import type { Price, PriceTable } from '../../cost/prices.ts';
 
@@ -188,6 +189,29 @@ describe('membership notices and the integration timeout', () => {
     );
     // 100 ms at 10, 200 ms at 100: 50,000 members extrapolate to 55.6 s
     expect(huge.warnings).toEqual([expect.stringContaining("extrapolates to 56 s, past API Gateway's 29 s")]);
+  });
+});
+
+describe('workAt', () => {
+  it('extends invocations and total time per message, so the work grows with the room, not its square', () => {
+    // No shard deliveries at 100 members, 4 of 641 ms at 1,000: at 10,000, 44 of 641 ms
+    const work = workAt(
+      [
+        { roomSize: 100, work: { sequencer: { invocations: 1, meanDurationMs: 120, logBytes: 0 } } },
+        {
+          roomSize: 1000,
+          work: {
+            sequencer: { invocations: 1, meanDurationMs: 65, logBytes: 0 },
+            shardDelivery: { invocations: 4, meanDurationMs: 641, logBytes: 32 },
+          },
+        },
+      ],
+      10_000,
+    );
+    expect(work.shardDelivery?.invocations).toBeCloseTo(44);
+    expect(work.shardDelivery?.meanDurationMs).toBeCloseTo(641);
+    expect(work.sequencer?.invocations).toBe(1);
+    expect(work.sequencer?.meanDurationMs).toBe(0);
   });
 });
 
