@@ -116,15 +116,44 @@ export type TokenIssuerConfig =
       readonly issuer: string;
       /** Accepted `aud` values. */
       readonly audience: readonly string[];
-      /** @default `${issuer}/.well-known/jwks.json` */
+      /**
+       * https, or http on a loopback host for the local stack (which must then install a fetcher for it,
+       * see `installLoopbackJwksFetcher`). @default `${issuer}/.well-known/jwks.json`
+       */
       readonly jwksUri: string;
-      /** When set, the token's `token_use` claim must equal it (e.g. `access`). */
-      readonly tokenUse?: string;
+      /**
+       * The value the token's `token_use` claim must have (e.g. `access`), or `null` when the check is
+       * explicitly turned off (`OIDC_TOKEN_USE=none`). Required: an issuer's ID tokens must not open
+       * connections by accident.
+       */
+      readonly tokenUse: string | null;
+      /** The claim holding the user's global roles (`admin`, `moderator`). @default 'groups' */
+      readonly groupsClaim: string;
     };
 
 export interface AuthConfig {
   readonly issuer: TokenIssuerConfig;
 }
+
+/** https anywhere; plain http only on this machine (the local identity provider). */
+function isKeySetUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+  );
+}
+
+/** `OIDC_TOKEN_USE` value that turns the `token_use` check off. */
+export const tokenUseCheckOff = 'none';
+
+/** A claim name: what a JWT payload can carry as a top-level member. */
+const claimNamePattern = /^[\x21-\x7e]{1,128}$/;
 
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const reader = new EnvReader(env);
@@ -141,14 +170,32 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const issuer = reader.required('OIDC_ISSUER');
   const audience = reader.list('OIDC_AUDIENCE');
   if (audience.length === 0) reader.problem('OIDC_AUDIENCE is required (comma-separated accepted audiences)');
-  const tokenUse = reader.optional('OIDC_TOKEN_USE');
+  const jwksUri = reader.optional('OIDC_JWKS_URI') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  if (issuer && !isKeySetUrl(jwksUri)) {
+    reader.problem(
+      `OIDC_JWKS_URI must be an https:// URL (http:// only on localhost, 127.0.0.1 or [::1], for the local stack), got "${jwksUri}"`,
+    );
+  }
+  const tokenUse = env.OIDC_TOKEN_USE?.trim() ?? '';
+  if (tokenUse === '') {
+    reader.problem(
+      `OIDC_TOKEN_USE is required: the token_use claim value to require (e.g. "access"), or "${tokenUseCheckOff}" to turn the check off`,
+    );
+  }
+  const groupsClaim = reader.optional('OIDC_GROUPS_CLAIM') ?? defaults.oidcGroupsClaim;
+  if (!claimNamePattern.test(groupsClaim)) {
+    reader.problem(
+      `OIDC_GROUPS_CLAIM must be a claim name of 1 to 128 visible characters, got "${groupsClaim}"`,
+    );
+  }
   return reader.done({
     issuer: {
       kind,
       issuer,
       audience,
-      jwksUri: reader.optional('OIDC_JWKS_URI') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
-      ...(tokenUse ? { tokenUse } : {}),
+      jwksUri,
+      tokenUse: tokenUse === tokenUseCheckOff ? null : tokenUse,
+      groupsClaim,
     },
   });
 }
@@ -362,13 +409,15 @@ export function loadOriginConfig(env: Env = process.env): OriginPolicy {
   });
 }
 
-/** One-time connection tickets (`POST /ticket`, `?ticket=`). */
+/** One-time connection tickets (`POST /ticket`, `?ticket=`, `reauth { ticket }`). */
 export interface TicketConfig {
   /**
-   * `TABLE_NAME`: where tickets are stored. The authorizer disables tickets without it (a `?ticket=`
-   * is refused as `TicketsDisabled`); the ticket function requires it. @default unset
+   * Where tickets are stored (`TABLE_NAME`) and the Secrets Manager secret holding the key that seals
+   * them (`TICKET_KEY_SECRET_ARN`, an ARN or name; the key itself never travels in the environment).
+   * Undefined when TABLE_NAME is unset, which only the authorizer allows: it then refuses every ticket as
+   * `TicketsDisabled`. @default unset
    */
-  readonly tableName: string | undefined;
+  readonly store: { readonly tableName: string; readonly keySecretId: string } | undefined;
   /**
    * `TICKET_TTL_SECONDS`: how long a ticket stays redeemable, 1 to 300; never longer than the token it
    * was issued for. @default 30
@@ -376,28 +425,46 @@ export interface TicketConfig {
   readonly ttlSeconds: number;
 }
 
+/** With `tableRequired` (the ticket and reauth functions), a missing TABLE_NAME is a problem, not "disabled". */
+export function loadTicketConfig(
+  env: Env,
+  options: { readonly tableRequired: true },
+): TicketConfig & { readonly store: NonNullable<TicketConfig['store']> };
+export function loadTicketConfig(env?: Env, options?: { readonly tableRequired?: boolean }): TicketConfig;
 export function loadTicketConfig(
   env: Env = process.env,
   options: { readonly tableRequired?: boolean } = {},
 ): TicketConfig {
   const reader = new EnvReader(env);
+  const tableName = options.tableRequired ? reader.required('TABLE_NAME') : reader.optional('TABLE_NAME');
+  const keySecretId = tableName === undefined ? undefined : reader.required('TICKET_KEY_SECRET_ARN');
   return reader.done({
-    tableName: options.tableRequired ? reader.required('TABLE_NAME') : reader.optional('TABLE_NAME'),
+    store: tableName === undefined || keySecretId === undefined ? undefined : { tableName, keySecretId },
     ttlSeconds: reader.integer('TICKET_TTL_SECONDS', defaults.ticketTtlSeconds, 1, 300),
   });
 }
 
 /**
- * The HttpOnly token cookie `/login` and `/refresh` can set, and `/logout` clears. Only for deployments
- * where the HTTP API and the WebSocket API share a (custom) domain: a browser attaches the cookie to the
- * handshake only then. A cookie travels with every handshake the browser makes, whichever page started
- * it, so combine it with `ALLOWED_ORIGINS` (cross-site WebSocket hijacking).
+ * The HttpOnly cookies `/login` and `/refresh` can set, and `/logout` clears. Only for deployments where
+ * the HTTP API and the WebSocket API share a site: a browser attaches the token cookie to the handshake
+ * only then. A cookie travels with every request the browser makes, whichever page started it, so cookie
+ * mode requires `ALLOWED_ORIGINS`: the authorizer checks it on every handshake, and the credential
+ * endpoints check a present `Origin` against it (a cross-site form cannot log a victim in).
  */
 export interface TokenCookieConfig {
   /** `LOGIN_COOKIE`: `true` or `false`. @default false */
   readonly enabled: boolean;
-  /** `COOKIE_DOMAIN`: the cookie's `Domain` attribute, e.g. `example.com`. @default unset: host-only */
+  /**
+   * `COOKIE_DOMAIN`: the cookie's `Domain` attribute, e.g. `example.com`. Without it the token cookie
+   * is host-only and named `__Host-parley_token`, which no other host can set. @default unset: host-only
+   */
   readonly domain?: string;
+  /**
+   * `TOKENS_IN_BODY`: `false` makes cookie mode cookie-only: responses carry no tokens (page scripts
+   * never see one), the refresh token travels in its own HttpOnly cookie scoped to `/refresh` and
+   * `/logout`, and `/ticket` accepts the token cookie. Needs `LOGIN_COOKIE=true`. @default true
+   */
+  readonly tokensInBody: boolean;
 }
 
 const cookieDomainPattern =
@@ -410,15 +477,47 @@ export function loadTokenCookieConfig(env: Env = process.env): TokenCookieConfig
   if (domain !== undefined && !cookieDomainPattern.test(domain)) {
     reader.problem(`COOKIE_DOMAIN must be a host name such as "example.com", got "${domain}"`);
   }
-  return reader.done({ enabled, ...(domain ? { domain } : {}) });
+  const tokensInBody = reader.oneOf('TOKENS_IN_BODY', ['true', 'false'] as const, 'true') === 'true';
+  if (!tokensInBody && !enabled) {
+    reader.problem(
+      'TOKENS_IN_BODY=false needs LOGIN_COOKIE=true: otherwise no response would carry the tokens',
+    );
+  }
+  return reader.done({ enabled, ...(domain ? { domain } : {}), tokensInBody });
+}
+
+/** Which handshake credentials the authorizer accepts besides tickets and the subprotocol. */
+export interface CredentialSourceConfig {
+  /**
+   * `ALLOW_QUERY_TOKEN`: `true` or `false`; whether `?token=<JWT>` is accepted. URLs leak into logs
+   * and browser history, so production deployments that use tickets or the subprotocol turn it off.
+   * @default true (the tutorial's client uses it)
+   */
+  readonly allowQueryToken: boolean;
+  /** Cookie mode: the authorizer reads the token cookie only then, under the name `/login` sets. */
+  readonly cookie: TokenCookieConfig;
+}
+
+export function loadCredentialSourceConfig(env: Env = process.env): CredentialSourceConfig {
+  const reader = new EnvReader(env);
+  const allowQueryToken = reader.oneOf('ALLOW_QUERY_TOKEN', ['true', 'false'] as const, 'true') === 'true';
+  let cookie: TokenCookieConfig | undefined;
+  try {
+    cookie = loadTokenCookieConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    for (const problem of error.problems) reader.problem(problem);
+  }
+  return reader.done({ allowQueryToken, cookie: cookie ?? { enabled: false, tokensInBody: true } });
 }
 
 /** Everything the `$connect` authorizer reads. */
 export interface AuthorizerConfig {
   readonly auth: AuthConfig;
   readonly origins: OriginPolicy;
+  readonly credentialSources: CredentialSourceConfig;
   /** Undefined when `TABLE_NAME` is unset: tickets are disabled. */
-  readonly ticketTableName: string | undefined;
+  readonly tickets: TicketConfig['store'];
 }
 
 /** The authorizer's sections, with the problems of all of them reported together. */
@@ -436,6 +535,7 @@ export function loadAuthorizerConfig(env: Env = process.env): AuthorizerConfig {
   const auth = section(() => loadAuthConfig(env));
   const origins = section(() => loadOriginConfig(env));
   const tickets = section(() => loadTicketConfig(env));
-  if (!auth || !origins || !tickets) throw new ConfigurationError(problems);
-  return { auth, origins, ticketTableName: tickets.tableName };
+  const credentialSources = section(() => loadCredentialSourceConfig(env));
+  if (!auth || !origins || !tickets || !credentialSources) throw new ConfigurationError(problems);
+  return { auth, origins, credentialSources, tickets: tickets.store };
 }

@@ -76,4 +76,11 @@ export const defaults = {
   },
   /** Seconds a connection's rows live before DynamoDB TTL may remove them (above API Gateway's 2 h). */
   connectionTtlSeconds: 3 * 3600,
+  /**
+   * Days a refresh token stays valid: the Cognito app client's setting, the local identity provider's,
+   * and the lifetime of the refresh-token cookie in cookie-only mode.
+   */
+  refreshTokenValidityDays: 30,
+  /** The claim an OIDC issuer's tokens carry the user's global roles in (Cognito's is `cognito:groups`). */
+  oidcGroupsClaim: 'groups',
 } as const;

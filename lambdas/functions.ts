@@ -23,6 +23,7 @@ export type FunctionName =
   | 'reauth'
   | 'sweeper'
   | 'login'
+  | 'password'
   | 'refresh'
   | 'ticket'
   | 'logout';
@@ -81,8 +82,15 @@ export const functions: Readonly<Record<FunctionName, FunctionDefinition>> = {
     entry: 'lambdas/handlers/ticket.ts',
     description: 'POST /ticket: bearer token to a one-time connection ticket',
   },
-  logout: { entry: 'lambdas/handlers/logout.ts', description: 'POST /logout: revokes a refresh token' },
+  logout: {
+    entry: 'lambdas/handlers/logout.ts',
+    description: 'POST /logout: revokes a refresh token, or signs out everywhere',
+  },
   login: { entry: 'lambdas/handlers/login.ts', description: 'POST /login: username and password to tokens' },
+  password: {
+    entry: 'lambdas/handlers/password.ts',
+    description: 'POST /password: completes a login that needs a new password',
+  },
   refresh: {
     entry: 'lambdas/handlers/refresh.ts',
     description: 'POST /refresh: refresh token to a new token',
@@ -125,6 +133,7 @@ export const webSocketIdentitySources = ['route.request.header.Sec-WebSocket-Key
 
 export const httpRoutes: Readonly<Record<string, FunctionName>> = {
   'POST /login': 'login',
+  'POST /password': 'password',
   'POST /refresh': 'refresh',
   'POST /ticket': 'ticket',
   'POST /logout': 'logout',

@@ -1,17 +1,32 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { ClientAttributes, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { defaults } from '../lambdas/defaults.ts';
 
 /** Cognito groups Parley knows, highest precedence first (a lower precedence number wins). */
 export const userGroups = ['admin', 'moderator'] as const;
 
 export interface AccountsProps {
   /**
-   * What happens to the user pool (every account and password) when it leaves the stack.
+   * What happens to the user pool (every account and password) when it leaves the stack. `RETAIN` also
+   * turns on the pool's deletion protection, so a console click or an API call cannot delete it either.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/**
+ * The only attributes a user's own access token may change (UpdateUserAttributes): display settings.
+ * Every access token from InitiateAuth carries the `aws.cognito.signin.user.admin` scope; were `email`
+ * or `phone_number` writable, a leaked token could move the account to the thief's address and reset
+ * the password from there. (An empty list would mean "every standard attribute" to Cognito.)
+ */
+export const userWritableAttributes = new ClientAttributes().withStandardAttributes({
+  fullname: true,
+  nickname: true,
+  locale: true,
+  timezone: true,
+});
 
 /**
  * Who may use Parley: a Cognito user pool whose accounts an administrator creates (no self sign-up),
@@ -24,11 +39,13 @@ export class Accounts extends Construct {
   constructor(scope: Construct, id: string, props: AccountsProps = {}) {
     super(scope, id);
 
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: false,
       signInAliases: { username: true },
       signInCaseSensitive: false,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     });
 
     // No secret: the browser-facing /login and /refresh functions call InitiateAuth as a public client.
@@ -39,9 +56,10 @@ export class Accounts extends Construct {
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
+      writeAttributes: userWritableAttributes,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
+      refreshTokenValidity: Duration.days(defaults.refreshTokenValidityDays),
     });
 
     userGroups.forEach((groupName, precedence) => {

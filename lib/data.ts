@@ -5,7 +5,8 @@ import { tableLayout } from '../lambdas/adapters/table-layout.ts';
 
 export interface DataProps {
   /**
-   * What happens to the table (connections and room memberships) when it leaves the stack.
+   * What happens to the table (connections and room memberships) when it leaves the stack. `RETAIN` also
+   * turns on the table's deletion protection, so a console click or an API call cannot delete it either.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -22,6 +23,7 @@ export class Data extends Construct {
   constructor(scope: Construct, id: string, props: DataProps = {}) {
     super(scope, id);
 
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.table = new Table(this, 'Table', {
       partitionKey: { name: tableLayout.partitionKey, type: AttributeType.STRING },
       sortKey: { name: tableLayout.sortKey, type: AttributeType.STRING },
@@ -29,7 +31,8 @@ export class Data extends Construct {
       timeToLiveAttribute: tableLayout.timeToLiveAttribute,
       stream: StreamViewType[tableLayout.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     });
 
     for (const index of tableLayout.globalSecondaryIndexes) {

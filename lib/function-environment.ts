@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import {
   loadAuthConfig,
   loadConnectPolicyConfig,
+  loadCredentialSourceConfig,
   loadFanoutConfig,
   loadGatewayConfig,
   loadHistoryConfig,
@@ -14,6 +15,7 @@ import {
   loadSweepConfig,
   loadTicketConfig,
   loadTokenCookieConfig,
+  tokenUseCheckOff,
 } from '../lambdas/config.ts';
 import { ConfigurationError } from '../lambdas/core/errors.ts';
 import { defaults } from '../lambdas/defaults.ts';
@@ -34,7 +36,9 @@ export type TokenIssuerSettings =
       readonly issuer: string;
       readonly audience: readonly string[];
       readonly jwksUri?: string;
-      readonly tokenUse?: string;
+      /** `null`: the `token_use` check is explicitly off. */
+      readonly tokenUse: string | null;
+      readonly groupsClaim?: string;
     };
 
 /** Everything the environments are built from, defaults already applied (see `ParleyStackProps`). */
@@ -49,8 +53,12 @@ export interface FunctionSettings {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly allowMissingOrigin: boolean;
   readonly ticketTtlSeconds: number;
+  /** The ARN of the secret holding the ticket key (never its value). */
+  readonly ticketKeySecretArn: string;
   /** `undefined`: tokens travel in response bodies only. */
-  readonly loginCookie: { readonly domain?: string } | undefined;
+  readonly loginCookie: { readonly domain?: string; readonly tokensInBody?: boolean } | undefined;
+  /** Whether the authorizer accepts `?token=`. */
+  readonly allowQueryToken: boolean;
   readonly maxConnectionsPerUser: number;
   readonly rateLimit: {
     readonly perSecond: number;
@@ -108,18 +116,26 @@ const sections = {
             OIDC_ISSUER: issuer.issuer,
             OIDC_AUDIENCE: issuer.audience.join(','),
             ...(issuer.jwksUri ? { OIDC_JWKS_URI: issuer.jwksUri } : {}),
-            ...(issuer.tokenUse ? { OIDC_TOKEN_USE: issuer.tokenUse } : {}),
+            OIDC_TOKEN_USE: issuer.tokenUse ?? tokenUseCheckOff,
+            ...(issuer.groupsClaim ? { OIDC_GROUPS_CLAIM: issuer.groupsClaim } : {}),
           },
     load: loadAuthConfig,
   },
-  /** The public app client (no IAM: it has no secret) and the optional HttpOnly token cookie. */
-  cognitoClient: {
+  /** The public app client (no IAM: it has no secret). */
+  cognitoClient: { variables: (s) => ({ COGNITO_CLIENT_ID: s.cognitoClientId }), load: loadLoginConfig },
+  /** Cookie mode: which cookies the credential endpoints set, and which one the authorizer reads. */
+  tokenCookie: {
     variables: (s) => ({
-      COGNITO_CLIENT_ID: s.cognitoClientId,
       LOGIN_COOKIE: String(s.loginCookie !== undefined),
       ...(s.loginCookie?.domain ? { COOKIE_DOMAIN: s.loginCookie.domain } : {}),
+      ...(s.loginCookie?.tokensInBody === false ? { TOKENS_IN_BODY: 'false' } : {}),
     }),
-    load: (env) => [loadLoginConfig(env), loadTokenCookieConfig(env)],
+    load: loadTokenCookieConfig,
+  },
+  /** Whether the authorizer accepts `?token=` (its other sources are always on, the cookie in cookie mode). */
+  queryToken: {
+    variables: (s) => ({ ALLOW_QUERY_TOKEN: String(s.allowQueryToken) }),
+    load: loadCredentialSourceConfig,
   },
   /** The authorizer's handshake `Origin` check; no ALLOWED_ORIGINS means any origin. */
   origins: {
@@ -129,9 +145,13 @@ const sections = {
     }),
     load: loadOriginConfig,
   },
-  /** One-time connection tickets: issued by `/ticket`, spent by the authorizer. */
+  /** One-time connection tickets: issued by `/ticket`, spent by the authorizer and `reauth`. */
   tickets: {
-    variables: (s) => ({ TABLE_NAME: s.tableName, TICKET_TTL_SECONDS: String(s.ticketTtlSeconds) }),
+    variables: (s) => ({
+      TABLE_NAME: s.tableName,
+      TICKET_KEY_SECRET_ARN: s.ticketKeySecretArn,
+      TICKET_TTL_SECONDS: String(s.ticketTtlSeconds),
+    }),
     load: loadTicketConfig,
   },
   /** CONNECT_PROBE_MIN_AGE_SECONDS keeps its default (above API Gateway's 29 s integration timeout). */
@@ -209,9 +229,16 @@ const session = [
 ] as const satisfies readonly EnvironmentSection[];
 const messageRoute = [...session, 'messageRate'] as const satisfies readonly EnvironmentSection[];
 
+/** What every credential endpoint loads: the client, the cookies, and the allow-list a present Origin must pass. */
+const credentialEndpoint = [
+  'cognitoClient',
+  'tokenCookie',
+  'origins',
+] as const satisfies readonly EnvironmentSection[];
+
 /** The sections each function's handler loads. */
 export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly EnvironmentSection[]>> = {
-  authorizer: ['tokenIssuer', 'origins', 'tickets'],
+  authorizer: ['tokenIssuer', 'origins', 'tickets', 'tokenCookie', 'queryToken'],
   connect: [...session, 'connectPolicy'],
   disconnect: session,
   default: messageRoute,
@@ -222,15 +249,18 @@ export const functionEnvironmentSections: Readonly<Record<FunctionName, readonly
   moderation: messageRoute,
   presence: messageRoute,
   history: messageRoute,
-  reauth: [...messageRoute, 'tokenIssuer'],
+  reauth: [...messageRoute, 'tokenIssuer', 'tickets'],
   connectionEvents: session,
   sequencer: [...session, 'fanout'],
   shardDelivery: [...session, 'fanout'],
   sweeper: [...session, 'sweep'],
-  login: ['cognitoClient'],
-  refresh: ['cognitoClient'],
-  logout: ['cognitoClient'],
-  ticket: ['tokenIssuer', 'tickets'],
+  // TABLE_NAME: the failed-login records.
+  login: [...credentialEndpoint, 'store'],
+  password: credentialEndpoint,
+  refresh: credentialEndpoint,
+  // Logging out everywhere closes the user's connections.
+  logout: [...credentialEndpoint, ...session],
+  ticket: ['tokenIssuer', 'tickets', 'tokenCookie', 'origins'],
 };
 
 /** The environment variables of one function (on top of `NODE_OPTIONS`, which every function gets). */
@@ -258,6 +288,20 @@ export function validateFunctionSettings(settings: FunctionSettings): void {
     publicationQueueUrl: resolvedOr(settings.publicationQueueUrl, exampleQueueUrl),
     deliveryQueueUrl: resolvedOr(settings.deliveryQueueUrl, exampleQueueUrl),
   };
+  if (settings.loginCookie && !settings.allowedOrigins) {
+    problems.push(
+      'loginCookie needs allowedOrigins: browsers attach the cookie to handshakes and logins that any site starts, and only the Origin allow-list stops another site from using it (cross-site WebSocket hijacking, login CSRF)',
+    );
+  }
+  const issuer = settings.tokenIssuer;
+  if (issuer.kind === 'oidc') {
+    const jwksUri = issuer.jwksUri ?? `${issuer.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+    if (!jwksUri.startsWith('https://')) {
+      problems.push(
+        `oidcIssuer's JWKS URI must be https:// (keys fetched in clear text could be swapped in transit), got "${jwksUri}"`,
+      );
+    }
+  }
   for (const section of Object.values(sections)) {
     try {
       section.load(section.variables(checked));

@@ -1,15 +1,37 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
+  LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, httpRoutes } from '../lambdas/functions.ts';
+
+/**
+ * One JSON line per request to `/login`, `/refresh`, `/password`, `/ticket` and `/logout`, built only
+ * from `$context` variables that cannot hold a credential: no header, query-string, path, body or user
+ * agent variable (passwords and refresh tokens travel in bodies, tokens and cookies in headers). The
+ * route key says which endpoint; `error.messageString` is already quoted, so the line stays valid JSON.
+ */
+export const httpAccessLogFormat = `{${[
+  '"requestId":"$context.requestId"',
+  '"requestTime":$context.requestTimeEpoch',
+  '"ip":"$context.identity.sourceIp"',
+  '"routeKey":"$context.routeKey"',
+  '"protocol":"$context.protocol"',
+  '"status":"$context.status"',
+  '"responseLength":"$context.responseLength"',
+  '"error":$context.error.messageString',
+  '"integrationStatus":"$context.integrationStatus"',
+  '"integrationLatency":"$context.integrationLatency"',
+].join(',')}}`;
 
 export interface ParleyHttpApiProps {
   /** Every catalogue function; the routes in `httpRoutes` are taken from it. */
@@ -32,6 +54,16 @@ export interface ParleyHttpApiProps {
    * @default { rateLimit: 50, burstLimit: 100 }
    */
   readonly throttle?: ThrottleSettings;
+  /**
+   * How long access logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: RetentionDays;
+  /**
+   * What happens to the access log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly accessLogRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -41,6 +73,7 @@ export interface ParleyHttpApiProps {
 export class ParleyHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: ParleyHttpApiProps) {
     super(scope, id);
@@ -61,10 +94,21 @@ export class ParleyHttpApi extends Construct {
           : undefined,
     });
 
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    // HTTP APIs deliver access logs through CloudWatch Logs' own delivery mechanism: unlike WebSocket
+    // stages they need no account-wide API Gateway role.
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(httpAccessLogFormat),
+      },
     });
 
     for (const [routeKey, functionName] of Object.entries(httpRoutes)) {

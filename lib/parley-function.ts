@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -87,6 +88,12 @@ export class ParleyFunction extends NodejsFunction {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // Not the default role, whose AWSLambdaBasicExecutionRole may write to every log group (`*`): this
+    // one may write to its own log group only (granted below).
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Parley ${props.name} function`,
+    });
     super(scope, id, {
       entry: join(projectRoot, definition.entry),
       handler: 'handler',
@@ -99,6 +106,7 @@ export class ParleyFunction extends NodejsFunction {
       memorySize: props.memorySize ?? sizes[props.name]?.memorySize ?? 256,
       timeout: props.timeout ?? sizes[props.name]?.timeout ?? Duration.seconds(10),
       logGroup,
+      role,
       environment: {
         // Stack traces point at lambdas/**/*.ts instead of minified index.mjs.
         NODE_OPTIONS: '--enable-source-maps',
@@ -115,5 +123,6 @@ export class ParleyFunction extends NodejsFunction {
         banner: esmRequireShim,
       },
     });
+    logGroup.grantWrite(this);
   }
 }

@@ -22,6 +22,7 @@ import { ParleyHttpApi } from './http-api.ts';
 import { ParleyFunction } from './parley-function.ts';
 import { RealtimeApi } from './realtime-api.ts';
 import { Schedules } from './schedules.ts';
+import { TicketKey } from './ticket-key.ts';
 
 /** A non-Cognito OpenID Connect issuer for the `$connect` authorizer to trust. */
 export interface OidcIssuer {
@@ -35,19 +36,34 @@ export interface OidcIssuer {
    */
   readonly jwksUri?: string;
   /**
-   * When set, a token's `token_use` claim must equal it (e.g. `access`).
-   * @default - not checked
+   * The value a token's `token_use` claim must have (e.g. `access`), so the issuer's ID tokens cannot
+   * open connections. Required: `null` turns the check off, for issuers whose tokens carry no
+   * `token_use`, and says so in the code.
    */
-  readonly tokenUse?: string;
+  readonly tokenUse: string | null;
+  /**
+   * The claim holding the user's global roles (`admin`, `moderator`): an array of strings. Only this
+   * claim is read, so a claim users can set themselves never grants a role.
+   * @default 'groups'
+   */
+  readonly groupsClaim?: string;
 }
 
-/** The HttpOnly token cookie `/login` and `/refresh` can set. */
+/** The HttpOnly cookies `/login` and `/refresh` set. */
 export interface LoginCookieOptions {
   /**
    * The cookie's `Domain`: a parent of both API host names, so the WebSocket handshake receives it.
-   * @default - host-only: sent back only to the HTTP API's own host name
+   * @default - host-only (`__Host-parley_token`): sent back only to the HTTP API's own host name
    */
   readonly domain?: string;
+  /**
+   * `false` makes cookie mode cookie-only: `/login`, `/refresh` and `/password` answer without tokens,
+   * the refresh token is an HttpOnly cookie of its own (scoped to `/refresh` and `/logout`), `/ticket`
+   * accepts the token cookie, and live connections are extended with `reauth { ticket }`. Page scripts
+   * never see a token. The default keeps tokens in the bodies too, for the tutorial's client.
+   * @default true
+   */
+  readonly tokensInBody?: boolean;
 }
 
 /** A per-connection token bucket, which every frame draws from, valid or not. */
@@ -108,11 +124,19 @@ export interface ParleyStackProps extends StackProps {
    */
   readonly ticketTtlSeconds?: number;
   /**
+   * Accept `?token=<JWT>` on the WebSocket URL, the tutorial's way in. URLs end up in proxy and CDN
+   * logs, browser history and console errors; turn it off in production when clients use tickets or
+   * the subprotocol.
+   * @default true
+   */
+  readonly allowQueryToken?: boolean;
+  /**
    * Let `/login` and `/refresh` also set the token as an HttpOnly, Secure, SameSite cookie that the
    * `$connect` authorizer accepts. Browsers send it to the WebSocket handshake only when both APIs are
    * reached under one site: API Gateway cannot map a WebSocket API and an HTTP API to the same custom
    * domain, so map them to sibling names (`api.example.com`, `ws.example.com`) and set `domain` to the
-   * parent (`example.com`), or put both behind one CloudFront distribution. Pair it with `allowedOrigins`.
+   * parent (`example.com`), or put both behind one CloudFront distribution. Requires `allowedOrigins`
+   * (synth fails without it): the handshake and the credential endpoints check `Origin` against it.
    * @default - off: tokens travel in response bodies only
    */
   readonly loginCookie?: LoginCookieOptions;
@@ -203,6 +227,7 @@ export class ParleyStack extends Stack {
 
     const data = new Data(this, 'Data', { removalPolicy });
     const accounts = new Accounts(this, 'Accounts', { removalPolicy });
+    const ticketKey = new TicketKey(this, 'TicketKey');
 
     const handlers = Object.fromEntries(
       (Object.keys(functions) as FunctionName[]).map((name) => [
@@ -231,6 +256,8 @@ export class ParleyStack extends Stack {
       corsAllowedOrigins: props.corsAllowedOrigins,
       corsAllowCredentials: props.loginCookie !== undefined,
       throttle: props.httpThrottle,
+      accessLogRetention: props.logRetention,
+      accessLogRemovalPolicy: removalPolicy,
     });
 
     new Schedules(this, 'Schedules', { functions: handlers });
@@ -256,7 +283,9 @@ export class ParleyStack extends Stack {
       allowedOrigins: props.allowedOrigins,
       allowMissingOrigin: props.allowMissingOrigin ?? true,
       ticketTtlSeconds: props.ticketTtlSeconds ?? defaults.ticketTtlSeconds,
+      ticketKeySecretArn: ticketKey.secret.secretArn,
       loginCookie: props.loginCookie,
+      allowQueryToken: props.allowQueryToken ?? true,
       maxConnectionsPerUser: props.maxConnectionsPerUser ?? defaults.maxConnectionsPerUser,
       rateLimit: props.rateLimit ?? defaults.rateLimit,
       reauthNoticeSeconds: props.reauthNoticeSeconds ?? defaults.reauthNoticeSeconds,
@@ -284,6 +313,7 @@ export class ParleyStack extends Stack {
         table: data.table,
         stage: realtime.stage,
         queues: fanoutQueues.queues,
+        ticketKey: ticketKey.secret,
       });
     }
 

@@ -71,6 +71,27 @@ export const cliOptions: readonly CliOption[] = [
       return undefined;
     },
   },
+  {
+    name: 'users',
+    value: 'FILE',
+    description:
+      'users file the local identity provider serves (default <data-dir>/identity/users.json, created with the demo users; without --data-dir, the demo users in memory)',
+    apply: (value, options) => {
+      if (!existsSync(value)) return `--users must name an existing users file, got "${value}"`;
+      options.identity = { ...options.identity, usersFile: value };
+      return undefined;
+    },
+  },
+  booleanPolicyOption(
+    'allow-query-token',
+    'allowQueryToken',
+    'whether handshakes may present the token as ?token= (default true)',
+  ),
+  booleanPolicyOption(
+    'tokens-in-body',
+    'tokensInBody',
+    'false: cookie-only mode, no token in any /login, /password or /refresh body; the refresh token travels in its own HttpOnly cookie (default true)',
+  ),
   integerPolicyOption(
     'max-connections-per-user',
     'maxConnectionsPerUser',
@@ -293,6 +314,24 @@ function fanoutOption(
         ...options.policies,
         fanout: { ...options.policies?.fanout, [setting]: number, ...extra },
       };
+      return undefined;
+    },
+  };
+}
+
+type BooleanPolicy = {
+  [K in keyof LocalPolicies]-?: LocalPolicies[K] extends boolean | undefined ? K : never;
+}[keyof LocalPolicies];
+
+/** A `true|false` flag that sets a boolean policy. */
+function booleanPolicyOption(name: string, policy: BooleanPolicy, description: string): CliOption {
+  return {
+    name,
+    value: 'true|false',
+    description,
+    apply: (value, options) => {
+      if (value !== 'true' && value !== 'false') return `--${name} must be true or false, got "${value}"`;
+      options.policies = { ...options.policies, [policy]: value === 'true' };
       return undefined;
     },
   };

@@ -14,6 +14,8 @@ export interface HandlerEnvironmentProps {
   readonly region: string;
   /** AUTH_MODE and OIDC_* from the local identity provider. */
   readonly authorizerEnv: Readonly<Record<string, string>>;
+  /** The local Secrets Manager's endpoint and the ticket key's secret (local/secrets/secrets-manager.ts). */
+  readonly secrets?: { readonly endpoint: string; readonly ticketKeySecretArn: string };
   /** Anything else, e.g. MAX_CONNECTIONS_PER_USER; wins over the values above. */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -33,6 +35,13 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     // Dummy credentials, so the SDK never looks for real ones (DynamoDB Local and the emulator ignore them).
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    ...(props.secrets
+      ? {
+          // The SDK's per-service endpoint variable, as for DynamoDB above.
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: props.secrets.endpoint,
+          TICKET_KEY_SECRET_ARN: props.secrets.ticketKeySecretArn,
+        }
+      : {}),
     ...props.authorizerEnv,
     ...props.extra,
   };

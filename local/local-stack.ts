@@ -14,8 +14,9 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
-import { loadTokenCookieConfig } from '../lambdas/config.ts';
-import { closingReasons } from '../lambdas/core/closing.ts';
+import { installLoopbackJwksFetcher } from '../lambdas/adapters/token-verifier.ts';
+import { loadOriginConfig, loadTokenCookieConfig } from '../lambdas/config.ts';
+import { closeConnectionsOfUser, closingReasons } from '../lambdas/core/closing.ts';
 import { closingFrame, encodeFrame } from '../lambdas/core/frames.ts';
 import { defaults } from '../lambdas/defaults.ts';
 import {
@@ -29,6 +30,7 @@ import {
   webSocketIdentitySources,
   webSocketRoutes,
 } from '../lambdas/functions.ts';
+import { closingDepsFromEnv, loggerFor } from '../lambdas/handlers/wiring.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import {
   type DynamoDbLocal,
@@ -44,12 +46,14 @@ import { LocalStackError } from './errors.ts';
 import { startWebSocketGateway, type WebSocketGateway } from './gateway/web-socket-gateway.ts';
 import { createHttpApi, notFound } from './http/http-api.ts';
 import { createIdentityProvider } from './identity/identity-provider.ts';
+import { LoopbackHttpFetcher } from './identity/loopback-jwks-fetcher.ts';
 import { loadCatalogueHandler } from './lambda/load-functions.ts';
 import { createLocalFunction, type LocalFunction } from './lambda/local-function.ts';
 import { type Schedules, startSchedules } from './lambda/schedules.ts';
 import type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
 import { createLocalLogger, describeError, type LocalLogger } from './logger.ts';
 import { policyEnvironment } from './policies.ts';
+import { createSecretsManagerEmulator } from './secrets/secrets-manager.ts';
 import { createLocalQueues, type LocalQueues } from './sqs/local-queues.ts';
 import { removeStaleConnections } from './stale-connections.ts';
 
@@ -59,7 +63,7 @@ export type { LocalStack, LocalStackOptions } from './local-stack-options.ts';
  * HTTP routes whose AWS functions call Cognito; the local identity provider serves them instead, with
  * the same handlers and a local authenticator. Every other route runs its catalogue function.
  */
-const identityProviderRoutes = new Set(['POST /login', 'POST /refresh', 'POST /logout']);
+const identityProviderRoutes = new Set(['POST /login', 'POST /password', 'POST /refresh', 'POST /logout']);
 
 let running = false;
 let handlersImported = false;
@@ -102,8 +106,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.gateway = gateway;
 
-    // LOGIN_COOKIE and COOKIE_DOMAIN, read as the login function reads them on AWS (it may throw: before DynamoDB Local starts).
+    // LOGIN_COOKIE, COOKIE_DOMAIN, TOKENS_IN_BODY and ALLOWED_ORIGINS, read as the login function reads
+    // them on AWS (they may throw: before DynamoDB Local starts).
     const tokenCookie = loadTokenCookieConfig();
+    const origins = loadOriginConfig();
     // allSettled: if one fails, the other must still be recorded so stop() can undo it.
     const [dynamoStart, identityStart] = await Promise.allSettled([
       startDynamoDbLocal({
@@ -115,6 +121,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createIdentityProvider({
         issuerUrl: gateway.httpUrl,
         tokenCookie,
+        origins,
+        // As the logout function does on AWS; the table and @connections variables are set by then.
+        closeConnectionsOf: (username) =>
+          closeConnectionsOfUser(closingDepsFromEnv(loggerFor('logout')), username, closingReasons.loggedOut),
         ...(options.dataDir ? { dataDir: join(options.dataDir, 'identity') } : {}),
         ...options.identity,
       }),
@@ -163,6 +173,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }).url;
     }
 
+    // The ticket key, generated now and served as Secrets Manager would serve the stack's secret.
+    const secrets = createSecretsManagerEmulator({ region, namePrefix: tableName });
+    // The local issuer's JWKS is plain HTTP on this machine; only the local stack lets verifiers fetch it.
+    installLoopbackJwksFetcher(new LoopbackHttpFetcher());
+    started.restoreEnvironment.push(() => installLoopbackJwksFetcher(undefined));
+
     started.restoreEnvironment.push(
       applyEnvironment(
         handlerEnvironment({
@@ -174,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           deliveryQueueUrl: queueUrls.deliveries,
           region,
           authorizerEnv: { ...identity.authorizerEnv },
+          secrets: { endpoint: gateway.httpUrl, ticketKeySecretArn: secrets.ticketKey.arn },
           extra: policies,
         }),
       ),
@@ -241,6 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       fallback: async (request, response) => {
         if (await queues.handle(request, response)) return;
+        if (await secrets.handle(request, response)) return;
         if (await identity.handle(request, response)) return;
         if (await httpApi(request, response)) return;
         notFound(request, response);

@@ -82,6 +82,13 @@ export interface LocalPolicies {
   readonly connectProbeMinAgeSeconds?: number;
   /** Lifetime of a one-time connection ticket from POST /ticket (TICKET_TTL_SECONDS). @default the handlers' */
   readonly ticketTtlSeconds?: number;
+  /** Whether the authorizer accepts `?token=` (ALLOW_QUERY_TOKEN). @default the handlers' (true) */
+  readonly allowQueryToken?: boolean;
+  /**
+   * `false`: cookie-only mode, no token in any response body, the refresh token in its own cookie
+   * (TOKENS_IN_BODY). Needs `loginCookie`. @default the handlers' (true)
+   */
+  readonly tokensInBody?: boolean;
 }
 
 type PolicyValue = number | boolean | readonly string[];
@@ -99,6 +106,8 @@ export const policyVariables: Readonly<Record<FlatPolicy, string>> = {
   reauthGraceSeconds: 'REAUTH_GRACE_SECONDS',
   connectProbeMinAgeSeconds: 'CONNECT_PROBE_MIN_AGE_SECONDS',
   ticketTtlSeconds: 'TICKET_TTL_SECONDS',
+  allowQueryToken: 'ALLOW_QUERY_TOKEN',
+  tokensInBody: 'TOKENS_IN_BODY',
 };
 
 export const rateLimitVariables = {

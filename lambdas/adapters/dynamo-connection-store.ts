@@ -104,7 +104,10 @@ export class DynamoConnectionStore implements ConnectionStore {
     return { connection, rooms };
   }
 
-  async updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'> {
+  async updateIdentity(
+    connection: ConnectionRecord,
+    identity: Identity,
+  ): Promise<{ readonly rooms: readonly string[] } | 'gone'> {
     const { connectionId } = connection;
     const sweep = keys.sweep(
       connectionId,
@@ -131,12 +134,12 @@ export class DynamoConnectionStore implements ConnectionStore {
       if (isConditionFailure(error)) return 'gone';
       throw error;
     }
-    await this.extendMemberships(connectionId, identity.tokenExpiresAt);
-    return 'updated';
+    return { rooms: await this.extendMemberships(connectionId, identity.tokenExpiresAt) };
   }
 
-  /** Moves the token expiry on the room side of each of the connection's memberships. */
-  private async extendMemberships(connectionId: string, tokenExpiresAt: number): Promise<void> {
+  /** Moves the token expiry on the room side of each of the connection's memberships; returns the rooms. */
+  private async extendMemberships(connectionId: string, tokenExpiresAt: number): Promise<string[]> {
+    const rooms: string[] = [];
     const pages = queryPages(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rooms)',
@@ -148,6 +151,7 @@ export class DynamoConnectionStore implements ConnectionStore {
       ConsistentRead: true,
     });
     for await (const items of pages) {
+      rooms.push(...items.map((item) => String(item.room)));
       await Promise.all(
         items.map(async (item) => {
           try {
@@ -167,6 +171,7 @@ export class DynamoConnectionStore implements ConnectionStore {
         }),
       );
     }
+    return rooms;
   }
 
   async markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean> {

@@ -1,12 +1,12 @@
 /**
  * Connection tickets as items TICKET#<sha256 of ticket> / TICKET, holding the identity of the token they
- * were issued for. Redeeming is ONE conditional DeleteItem that returns the deleted item: of two
+ * were issued for. The ticket itself (sealed by lambdas/core/connection-tickets.ts) is never stored. Redeeming is ONE conditional DeleteItem that returns the deleted item: of two
  * concurrent redemptions DynamoDB lets exactly one delete succeed, so a ticket opens at most one
  * connection, across every Lambda instance. `validUntil` (epoch ms) is the authority on expiry;
  * `expiresAt` (epoch s) only lets DynamoDB TTL sweep unused tickets away, which may take days.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { newTicket, ticketDigest } from '../core/connection-tickets.ts';
+import { ticketDigest } from '../core/connection-tickets.ts';
 import { StoreError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import type { Clock, TicketStore } from '../core/ports.ts';
@@ -18,12 +18,9 @@ export class DynamoTicketStore implements TicketStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly now: Clock = Date.now,
-    private readonly generate: () => string = newTicket,
   ) {}
 
-  async issue(identity: Identity, ttlSeconds: number): Promise<string> {
-    const ticket = this.generate();
-    const validUntil = this.now() + ttlSeconds * 1000;
+  async save(ticket: string, identity: Identity, validUntil: number): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -36,11 +33,10 @@ export class DynamoTicketStore implements TicketStore {
           validUntil,
           [tableLayout.timeToLiveAttribute]: Math.ceil(validUntil / 1000),
         },
-        // 256 random bits never collide in practice; the condition makes "never" certain.
+        // 96 random bits per expiry second never collide in practice; the condition makes "never" certain.
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
-    return ticket;
   }
 
   async redeem(ticket: string): Promise<Identity | undefined> {

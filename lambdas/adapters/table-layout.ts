@@ -22,6 +22,7 @@
  * - per-user counter      USER#<userId>       / RATE#<what>         (e.g. rooms created per hour)
  * - connection ticket     TICKET#<sha256>     / TICKET              (one-time, ~30 s)
  * - @connections budget   BUDGET              / POSTS               (GCRA state of the fan-out's post rate)
+ * - failed logins         LOGIN#<username, lower case> / FAILURES   (password-guessing lockout, 15 min)
  *
  * Access patterns, each one GetItem or Query and never a Scan:
  * - members of a room:        pk = ROOM#<room> and begins_with(sk, CONN#)   (key condition: other room items never count)
@@ -174,6 +175,7 @@ export const keys = {
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
   /** The account's @connections budget, shared by every fan-out worker. */
   postBudget: { pk: 'BUDGET', sk: 'POSTS' },
+  loginFailures: (username: string) => ({ pk: `LOGIN#${username}`, sk: 'FAILURES' }),
   roomSortKeyPrefix: 'ROOM#',
   memberSortKeyPrefix: 'CONN#',
   /** Sorts after every member key (`CONN#` + any id) and before any other kind of room item. */

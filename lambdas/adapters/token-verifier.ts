@@ -46,8 +46,7 @@ import { ConfigurationError } from '../core/errors.ts';
 import type { Identity } from '../core/identity.ts';
 import type { TokenRejection, TokenVerifier } from '../core/ports.ts';
 import { fail, type Result } from '../core/result.ts';
-import { type ClaimsRejection, identityFromClaims } from '../core/token-claims.ts';
-import { jwksFetcherFor } from './http-jwks-fetcher.ts';
+import { type ClaimsRejection, cognitoGroupsClaim, identityFromClaims } from '../core/token-claims.ts';
 
 /** Tokens longer than this are refused before any parsing (API Gateway caps authorizer output at 8 KB too). */
 export const maxTokenBytes = 8192;
@@ -84,11 +83,23 @@ export interface JwtTokenVerifier extends TokenVerifier {
   hydrate(): Promise<void>;
 }
 
+/**
+ * The fetcher for plain-HTTP key sets on this machine. Only the local stack installs one (its issuer
+ * serves the JWKS over http://127.0.0.1), before it imports the handlers; nothing deployed does, so a
+ * deployed verifier fetches keys over HTTPS or not at all, and the cleartext fetcher is not even in the
+ * deployed bundles.
+ */
+let loopbackJwksFetcher: Fetcher | undefined;
+
+/** Installs (or, with `undefined`, removes) the fetcher verifiers use for an `http:` JWKS URI. */
+export function installLoopbackJwksFetcher(fetcher: Fetcher | undefined): void {
+  loopbackJwksFetcher = fetcher;
+}
+
 export interface TokenVerifierOptions {
   /**
-   * How the JWKS is downloaded when a `kid` is not cached. Tests pass a stub; the local stack's
-   * http://127.0.0.1 JWKS gets a loopback HTTP fetcher automatically.
-   * @default aws-jwt-verify's HTTPS fetcher, or `LoopbackHttpFetcher` for an http://localhost JWKS URI
+   * How the JWKS is downloaded when a `kid` is not cached. Tests pass a stub.
+   * @default aws-jwt-verify's HTTPS fetcher; for an `http:` JWKS URI the installed loopback fetcher
    */
   readonly fetcher?: Fetcher;
   /**
@@ -107,15 +118,16 @@ interface JwtVerifierLike {
 
 /**
  * Creates a verifier for the configured issuer. Configuration problems (a malformed user pool id, an
- * http:// JWKS URI that is not loopback) throw `ConfigurationError` here, at cold start.
+ * http:// JWKS URI with no loopback fetcher installed) throw `ConfigurationError` here, at cold start.
  */
 export function createTokenVerifier(
   config: TokenIssuerConfig,
   options: TokenVerifierOptions = {},
 ): JwtTokenVerifier {
   const jwtVerifier = createJwtVerifier(config, options);
+  const groupsClaim = config.kind === 'cognito' ? cognitoGroupsClaim : config.groupsClaim;
   return {
-    verify: (token) => verifyToken(jwtVerifier, token),
+    verify: (token) => verifyToken(jwtVerifier, token, groupsClaim),
     cacheJwks: (jwks) => jwtVerifier.cacheJwks(jwks),
     hydrate: () => jwtVerifier.hydrate(),
   };
@@ -131,7 +143,7 @@ function createJwtVerifier(config: TokenIssuerConfig, options: TokenVerifierOpti
         jwksCache ? { jwksCache } : undefined,
       );
     }
-    const fetcher = options.fetcher ?? jwksFetcherFor(config.jwksUri);
+    const fetcher = options.fetcher ?? fetcherFor(config.jwksUri);
     const jwksCache = fetcher ? new SimpleJwksCache({ fetcher }) : undefined;
     const tokenUse = config.tokenUse;
     return JwtVerifier.create(
@@ -140,7 +152,7 @@ function createJwtVerifier(config: TokenIssuerConfig, options: TokenVerifierOpti
         audience: [...config.audience],
         jwksUri: config.jwksUri,
         graceSeconds,
-        ...(tokenUse === undefined
+        ...(tokenUse === null
           ? {}
           : {
               customJwtCheck: ({ payload }: { payload: JwtPayload }) => {
@@ -164,9 +176,17 @@ function createJwtVerifier(config: TokenIssuerConfig, options: TokenVerifierOpti
   }
 }
 
+/** aws-jwt-verify's HTTPS fetcher (`undefined`) for https; the installed loopback fetcher for http. */
+function fetcherFor(jwksUri: string): Fetcher | undefined {
+  if (jwksUri.startsWith('https://')) return undefined;
+  if (loopbackJwksFetcher && jwksUri.startsWith('http://')) return loopbackJwksFetcher;
+  throw new ConfigurationError([`OIDC_JWKS_URI must be an https:// URL, got "${jwksUri}"`]);
+}
+
 async function verifyToken(
   jwtVerifier: JwtVerifierLike,
   token: string | undefined,
+  groupsClaim: string,
 ): Promise<Result<Identity, JwtTokenRejection>> {
   if (token === undefined || token === '') return reject('TokenMissing');
   // Length first: it is O(1) and a character is at least one byte.
@@ -177,7 +197,7 @@ async function verifyToken(
     if (forbiddenHeaderParameters.some((name) => Object.hasOwn(header, name)))
       return reject('TokenHeaderRejected');
     const payload = await jwtVerifier.verify(token);
-    const identity = identityFromClaims(payload);
+    const identity = identityFromClaims(payload, groupsClaim);
     return identity.success ? identity : reject(identity.error);
   } catch (error) {
     return fail(rejectionOf(error));

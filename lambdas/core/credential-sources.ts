@@ -5,7 +5,12 @@
  *   1. `?ticket=<one-time ticket>`                       (POST /ticket)
  *   2. `Sec-WebSocket-Protocol: parley.v1, <token>`      (browsers: `new WebSocket(url, ['parley.v1', token])`)
  *   3. `?token=<token>`                                  (the tutorial's way)
- *   4. `Cookie: parley_token=<token>`                    (set by /login when LOGIN_COOKIE=true)
+ *   4. `Cookie: __Host-parley_token=<token>`             (set by /login when LOGIN_COOKIE=true;
+ *                                                        `parley_token` when a cookie Domain is set)
+ *
+ * `?token=` can be turned off (ALLOW_QUERY_TOKEN=false): a query token is then refused, not skipped, so
+ * the client learns why. The cookie is read only in cookie mode, and only under the one name `/login`
+ * sets: a host-only deployment never accepts a `parley_token` cookie a sibling subdomain could plant.
  *
  * Explicit beats ambient: what the client deliberately put on this handshake (a ticket, a subprotocol
  * token, a query token) wins over a cookie the browser attaches on its own, so a stale cookie never
@@ -39,6 +44,8 @@ export type Credential =
   | { readonly kind: 'ticket'; readonly ticket: string; readonly source: 'ticket' }
   /** The same source carries two different values; refusing beats guessing which one the gateway used. */
   | { readonly kind: 'ambiguous'; readonly source: CredentialSource }
+  /** A credential in a source the deployment turned off (`?token=` with ALLOW_QUERY_TOKEN=false). */
+  | { readonly kind: 'disabled'; readonly source: CredentialSource }
   | { readonly kind: 'missing' };
 
 /** Returns a credential found in its source, or `undefined` when the source is absent or empty. */
@@ -103,13 +110,37 @@ export function cookieToken(name: string = tokenCookieName): CredentialExtractor
   };
 }
 
-/** Ticket, then subprotocol, then query token, then cookie: explicit beats ambient. */
-export const defaultCredentialExtractors: readonly CredentialExtractor[] = [
-  queryStringTicket(),
-  subprotocolToken(),
-  queryStringToken(),
-  cookieToken(),
-];
+/** Refuses `?token=` (or another parameter name) where the deployment turned it off. */
+export function disabledQueryStringToken(name: string = tokenQueryParameter): CredentialExtractor {
+  return (request) =>
+    queryValue(request, name) === undefined ? undefined : { kind: 'disabled', source: 'query' };
+}
+
+export interface CredentialSourceOptions {
+  /** Whether `?token=` is accepted; when not, a query token is refused as `disabled`. */
+  readonly allowQueryToken: boolean;
+  /** The token cookie's name in cookie mode; undefined when cookies are not a way in. */
+  readonly cookieName: string | undefined;
+}
+
+/** Ticket, then subprotocol, then query token, then cookie (explicit beats ambient), as configured. */
+export function credentialExtractors(options: CredentialSourceOptions): readonly CredentialExtractor[] {
+  return [
+    queryStringTicket(),
+    subprotocolToken(),
+    options.allowQueryToken ? queryStringToken() : disabledQueryStringToken(),
+    ...(options.cookieName === undefined ? [] : [cookieToken(options.cookieName)]),
+  ];
+}
+
+/**
+ * Every way in, the cookie under its `Domain` name: what the authorizer uses when it is given no list.
+ * The deployed authorizer builds its list from configuration (`credentialExtractors`).
+ */
+export const defaultCredentialExtractors: readonly CredentialExtractor[] = credentialExtractors({
+  allowQueryToken: true,
+  cookieName: tokenCookieName,
+});
 
 export function extractCredential(
   request: ConnectRequest,

@@ -27,3 +27,9 @@ export class ConnectionThrottledError extends ParleyError {}
  * reported and skipped.
  */
 export class PostRejectedError extends ParleyError {}
+/**
+ * A credential could not be checked because the server failed (key set unreachable, table failure,
+ * misconfiguration). Thrown by the authorizer so that API Gateway answers 500 ("try again later")
+ * instead of 401 ("your credential is bad"): an outage must not look like a reason to log in again.
+ */
+export class AuthorizationUnavailableError extends ParleyError {}

@@ -195,6 +195,22 @@ export async function leaveRoom(
 }
 
 /**
+ * Takes one connection out of a room on the server's initiative, telling it why with `frame`; the room
+ * hears `left` when it was its user's last connection there.
+ */
+export async function leaveRoomAs(
+  deps: RoomDeps,
+  connection: ConnectionRecord,
+  room: string,
+  frame: KickedFrame,
+): Promise<void> {
+  if ((await deps.rooms.leave(room, connection.connectionId)) === 'not-member') return;
+  await postTo(deps, connection.connectionId, frame);
+  const change = await deps.rooms.removePresence(room, connection.username, connection.connectionId);
+  if (change.userChanged) await announcePresenceChange(deps, room, 'left', connection, change.members);
+}
+
+/**
  * Takes every connection of a user out of a room (a kick, a ban, a withdrawn invitation, a lost
  * role), telling each why with `frame`; the room hears `left` once, when the last one is out.
  * Returns how many connections were removed.

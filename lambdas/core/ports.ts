@@ -47,9 +47,12 @@ export interface ConnectionStore {
    * Replaces the token-derived identity after a re-authentication of the same user, on the connection
    * and on each of its memberships (so the room member lists include it until the new expiry). Takes
    * the record the caller already read (its `connectedAt` fixes the sweep time), so no second read is
-   * needed; 'gone' when the connection was removed meanwhile.
+   * needed; the rooms the connection is in, or 'gone' when the connection was removed meanwhile.
    */
-  updateIdentity(connection: ConnectionRecord, identity: Identity): Promise<'updated' | 'gone'>;
+  updateIdentity(
+    connection: ConnectionRecord,
+    identity: Identity,
+  ): Promise<{ readonly rooms: readonly string[] } | 'gone'>;
   /** Records that the reauth notice for this token expiry was sent; false if it already was (or the token changed). */
   markReauthNotice(connectionId: string, tokenExpiresAt: number): Promise<boolean>;
   /** A user's live connections, page by page (the byUser index; `groups` are not projected there). */
@@ -384,12 +387,12 @@ export interface TokenVerifier {
 }
 
 /**
- * One-time connection tickets (see connection-tickets.ts). `issue` stores the identity under a fresh
- * ticket and returns the ticket; `redeem` returns that identity at most once, and only while the ticket
- * is valid — a replayed, unknown or expired ticket gives `undefined`.
+ * One-time connection tickets (see connection-tickets.ts). `save` stores the identity under a sealed
+ * ticket until `validUntil` (epoch milliseconds); `redeem` returns that identity at most once, and only
+ * while the ticket is valid — a replayed, unknown or expired ticket gives `undefined`.
  */
 export interface TicketStore {
-  issue(identity: Identity, ttlSeconds: number): Promise<string>;
+  save(ticket: string, identity: Identity, validUntil: number): Promise<void>;
   redeem(ticket: string): Promise<Identity | undefined>;
 }
 

@@ -155,8 +155,7 @@ export async function handleClientFrame(
       case 'deleteMessage':
         return deleteMessage(deps, caller, request);
       case 'reauth':
-        if (!deps.verifier || request.token === undefined) return unroutable(action);
-        return reauthenticate({ ...deps, verifier: deps.verifier }, caller, request.token, request.requestId);
+        return reauthenticate(deps, caller, request);
       default:
         return unroutable(action);
     }

@@ -10,18 +10,21 @@ export type ClaimsRejection = 'TokenSubjectMissing' | 'TokenExpiryMissing';
 
 /** Display-name claims, most specific first; `sub` is the last resort. */
 const usernameClaims = ['username', 'cognito:username', 'preferred_username'] as const;
-/** Group claims: Cognito's first, then the common OIDC spelling. */
-const groupClaims = ['cognito:groups', 'groups'] as const;
+/** Where Cognito puts a user's groups. */
+export const cognitoGroupsClaim = 'cognito:groups';
 
 /**
  * Maps verified claims to an identity:
  * - `userId` = `sub` (required: a token without a subject identifies nobody);
  * - `username` = `username` ?? `cognito:username` ?? `preferred_username` ?? `sub`;
- * - `groups` = `cognito:groups` ?? `groups` when it is an array of strings, else `[]`;
+ * - `groups` = the `groupsClaim` claim when it is an array of strings, else `[]`. One claim only, the
+ *   one the issuer is configured with: another issuer may let users set a claim that happens to be
+ *   called `groups` or `cognito:groups`, and global roles must never come from such a claim;
  * - `tokenExpiresAt` = `exp` (required: aws-jwt-verify accepts tokens without `exp`, Parley does not).
  */
 export function identityFromClaims(
   claims: Readonly<Record<string, unknown>>,
+  groupsClaim: string = cognitoGroupsClaim,
 ): Result<Identity, ClaimsRejection> {
   const sub = nonEmptyString(claims.sub);
   if (sub === undefined) return fail('TokenSubjectMissing');
@@ -30,7 +33,7 @@ export function identityFromClaims(
   return ok({
     userId: sub,
     username: firstString(claims, usernameClaims) ?? sub,
-    groups: firstGroups(claims),
+    groups: groupsIn(Object.hasOwn(claims, groupsClaim) ? claims[groupsClaim] : undefined),
     tokenExpiresAt: exp,
   });
 }
@@ -50,11 +53,6 @@ function firstString(
   return undefined;
 }
 
-function firstGroups(claims: Readonly<Record<string, unknown>>): readonly string[] {
-  for (const name of groupClaims) {
-    const value = claims[name];
-    if (value === undefined || value === null) continue;
-    return Array.isArray(value) && value.every((group) => typeof group === 'string') ? [...value] : [];
-  }
-  return [];
+function groupsIn(value: unknown): readonly string[] {
+  return Array.isArray(value) && value.every((group) => typeof group === 'string') ? [...value] : [];
 }

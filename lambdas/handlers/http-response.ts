@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { TokenCookieConfig } from '../config.ts';
-import { tokenCookieName } from '../core/credential-names.ts';
+import { refreshCookieName, tokenCookieNameFor } from '../core/credential-names.ts';
+import { cookieValues } from '../core/credential-sources.ts';
 import type { BodyProblem, RequestBody } from '../core/form-body.ts';
 
 const noStoreHeaders = {
@@ -52,10 +53,14 @@ export function headerValue(
 /** RFC 6265 cookie-octets: what a cookie value may hold unquoted (a JWT always qualifies). */
 const cookieOctets = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$/;
 
+/** The paths the refresh-token cookie is sent back to: one cookie each, since a cookie has one Path. */
+export const refreshCookiePaths = ['/refresh', '/logout'] as const;
+
 /**
  * `Set-Cookie` for the token cookie: HttpOnly (page scripts cannot read it), Secure, SameSite=Strict
- * (no cross-site request carries it), Path=/, living as long as the token. Undefined when the value
- * could not be carried safely (it would break out of the header).
+ * (no cross-site request carries it), Path=/, living as long as the token; `__Host-parley_token`
+ * unless a `Domain` is configured. Undefined when the value could not be carried safely (it would break
+ * out of the header).
  */
 export function tokenCookie(
   settings: Pick<TokenCookieConfig, 'domain'>,
@@ -63,17 +68,39 @@ export function tokenCookie(
   maxAgeSeconds: number,
 ): string | undefined {
   if (!cookieOctets.test(token)) return undefined;
-  return cookieHeader(settings, token, Math.max(0, Math.floor(maxAgeSeconds)));
+  return tokenCookieHeader(settings, token, Math.max(0, Math.floor(maxAgeSeconds)));
 }
 
 /** `Set-Cookie` that makes the browser drop the token cookie (same name, path and domain, Max-Age=0). */
 export function clearedTokenCookie(settings: Pick<TokenCookieConfig, 'domain'>): string {
-  return cookieHeader(settings, '', 0);
+  return tokenCookieHeader(settings, '', 0);
 }
 
-function cookieHeader(settings: Pick<TokenCookieConfig, 'domain'>, value: string, maxAge: number): string {
+function tokenCookieHeader(
+  settings: Pick<TokenCookieConfig, 'domain'>,
+  value: string,
+  maxAge: number,
+): string {
   const domain = settings.domain ? `; Domain=${settings.domain}` : '';
-  return `${tokenCookieName}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${maxAge}${domain}`;
+  return `${tokenCookieNameFor(settings.domain)}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${maxAge}${domain}`;
+}
+
+/**
+ * `Set-Cookie` headers for the refresh token in cookie-only mode: host-only, HttpOnly, Secure,
+ * SameSite=Strict, sent back to `/refresh` and `/logout` alone. Empty when the value could not be carried.
+ */
+export function refreshTokenCookies(refreshToken: string, maxAgeSeconds: number): string[] {
+  if (!cookieOctets.test(refreshToken)) return [];
+  return refreshCookiePaths.map((path) => refreshCookieHeader(path, refreshToken, Math.floor(maxAgeSeconds)));
+}
+
+/** `Set-Cookie` headers that make the browser drop both refresh-token cookies. */
+export function clearedRefreshTokenCookies(): string[] {
+  return refreshCookiePaths.map((path) => refreshCookieHeader(path, '', 0));
+}
+
+function refreshCookieHeader(path: string, value: string, maxAge: number): string {
+  return `${refreshCookieName}=${value}; HttpOnly; Secure; SameSite=Strict; Path=${path}; Max-Age=${maxAge}`;
 }
 
 /**
@@ -86,6 +113,20 @@ export function tokenCookiesFor(
   expiresIn: number,
 ): (string | undefined)[] {
   return settings?.enabled ? [tokenCookie(settings, token, expiresIn)] : [];
+}
+
+/**
+ * A cookie the request carried (payload 2.0 puts them in `cookies`, one `name=value` each). Undefined
+ * when absent, empty, or present with two different values: guessing which one is meant is no better
+ * than asking for it in the body.
+ */
+export function requestCookie(
+  event: Pick<APIGatewayProxyEventV2, 'cookies'>,
+  name: string,
+): string | undefined {
+  const values = new Set((event.cookies ?? []).flatMap((cookie) => cookieValues(cookie, name)));
+  values.delete('');
+  return values.size === 1 ? [...values][0] : undefined;
 }
 
 /** Adds `Set-Cookie` headers through payload 2.0's `cookies` array. */

@@ -1,25 +1,24 @@
 /**
  * POST /refresh: `{ refreshToken }` (JSON or form) → `{ token, expiresIn }`, plus `refreshToken` when
- * the issuer rotated it. The refresh token is never logged. With LOGIN_COOKIE=true the new token is also
- * set as the HttpOnly `parley_token` cookie.
+ * the issuer rotated it. In cookie mode the refresh token may come from its HttpOnly cookie instead (an
+ * empty body), the new token is also set as a cookie, and with TOKENS_IN_BODY=false the body carries no
+ * token. A foreign `Origin` gets 403 in cookie mode. The refresh token is never logged.
  */
-import { createJsonLogger } from '../adapters/json-logger.ts';
-import type { TokenCookieConfig } from '../config.ts';
 import { parseRefreshRequest } from '../core/credentials.ts';
 import type { PasswordAuthenticator } from '../core/password-authenticator.ts';
-import type { Logger } from '../core/ports.ts';
-import { createCredentialEndpoint, lazyCognitoHandler, tooManyRequests } from './credential-endpoint.ts';
-import { jsonResponse, tokenCookiesFor, withCookies } from './http-response.ts';
+import {
+  type CredentialEndpointSettings,
+  createCredentialEndpoint,
+  lazyCognitoHandler,
+  refreshTokenFromCookie,
+  tokenResponse,
+  tooManyRequests,
+} from './credential-endpoint.ts';
+import { jsonResponse, requestBodyOf } from './http-response.ts';
 
-export interface RefreshDeps {
-  readonly authenticator: PasswordAuthenticator;
-  /** @default a JSON-lines logger on stdout */
-  readonly logger?: Logger;
-  /**
-   * When enabled, the response also sets the HttpOnly `parley_token` cookie (see `TokenCookieConfig`).
-   * @default disabled
-   */
-  readonly tokenCookie?: TokenCookieConfig;
+export interface RefreshDeps extends CredentialEndpointSettings {
+  /** Only `refresh` is used. */
+  readonly authenticator: Pick<PasswordAuthenticator, 'refresh'>;
 }
 
 export const invalidRefreshTokenMessage = 'Invalid or expired refresh token';
@@ -28,22 +27,16 @@ export function createRefreshHandler(deps: RefreshDeps) {
   return createCredentialEndpoint(
     {
       name: 'refresh',
-      parse: parseRefreshRequest,
+      parse: (event) =>
+        parseRefreshRequest(requestBodyOf(event), refreshTokenFromCookie(deps.tokenCookie, event)),
       call: ({ refreshToken }) => deps.authenticator.refresh(refreshToken),
       refused: (refusal) =>
         refusal === 'throttled'
           ? tooManyRequests()
           : jsonResponse(401, { message: invalidRefreshTokenMessage }),
-      succeeded: ({ token, refreshToken, expiresIn }) =>
-        withCookies(
-          jsonResponse(
-            200,
-            refreshToken === undefined ? { token, expiresIn } : { token, refreshToken, expiresIn },
-          ),
-          tokenCookiesFor(deps.tokenCookie, token, expiresIn),
-        ),
+      succeeded: (tokens) => tokenResponse(deps.tokenCookie, tokens),
     },
-    deps.logger ?? createJsonLogger({ function: 'refresh' }),
+    deps,
   );
 }
 

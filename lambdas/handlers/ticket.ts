@@ -1,31 +1,52 @@
 /**
  * POST /ticket: `Authorization: Bearer <token>` → `200 { ticket, expiresIn }`, a one-time ticket for
- * `?ticket=` on the WebSocket URL (lambdas/core/connection-tickets.ts). The token is verified by the
- * same verifier as the `$connect` authorizer, so a ticket is exactly as good as the token it came
- * from, and never outlives it. A missing or refused token gets `401 { message }` with
- * `WWW-Authenticate: Bearer`; the log names the failed check, never the token or the ticket.
+ * `?ticket=` on the WebSocket URL or `reauth { ticket }` on a live connection
+ * (lambdas/core/connection-tickets.ts). In cookie mode the token may come from the HttpOnly token cookie
+ * instead (a page in cookie-only mode has no other), and a foreign `Origin` gets 403. The token is
+ * verified by the same verifier as the `$connect` authorizer, so a ticket is exactly as good as the
+ * token it came from, and never outlives it. A missing or refused token gets `401 { message }` with
+ * `WWW-Authenticate: Bearer`; a token that could not be checked (key set unreachable) gets 500. The log
+ * names the failed check, never the token or the ticket.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient } from '../adapters/aws-clients.ts';
 import { DynamoTicketStore } from '../adapters/dynamo-ticket-store.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
+import { ticketKeyFromSecret } from '../adapters/ticket-key-secret.ts';
 import { createTokenVerifier } from '../adapters/token-verifier.ts';
-import { loadAuthConfig, loadTicketConfig } from '../config.ts';
-import { issueConnectionTicket } from '../core/connection-tickets.ts';
+import {
+  loadAuthConfig,
+  loadOriginConfig,
+  loadTicketConfig,
+  loadTokenCookieConfig,
+  type TokenCookieConfig,
+} from '../config.ts';
+import { issueConnectionTicket, type TicketKeySource } from '../core/connection-tickets.ts';
+import { tokenCookieNameFor } from '../core/credential-names.ts';
 import { describeFailure } from '../core/failure.ts';
+import { anyOriginPolicy, checkOrigin, type OriginPolicy } from '../core/origin-policy.ts';
 import type { Clock, Logger, TicketStore, TokenVerifier } from '../core/ports.ts';
 import { defaults } from '../defaults.ts';
-import { bearerToken, jsonResponse } from './http-response.ts';
+import { bearerToken, headerValue, jsonResponse, requestCookie } from './http-response.ts';
 
 export interface TicketHandlerDeps {
   readonly verifier: TokenVerifier;
   readonly tickets: TicketStore;
+  /**
+   * Seals the tickets, so the authorizer can refuse forged ones without a table read. Asked for once a
+   * token has passed: a key that cannot be read answers 500, a bad token still 401.
+   */
+  readonly ticketKey: TicketKeySource;
   /** Seconds a ticket stays redeemable (capped by the token's expiry). @default 30 */
   readonly ttlSeconds?: number;
   /** @default a JSON-lines logger on stdout */
   readonly logger?: Logger;
   /** Epoch milliseconds. @default Date.now */
   readonly now?: Clock;
+  /** Cookie mode: the token cookie is accepted when no bearer token is sent. @default cookies off */
+  readonly tokenCookie?: TokenCookieConfig;
+  /** In cookie mode, a present `Origin` must be allowed (else 403). @default any origin */
+  readonly origins?: OriginPolicy;
 }
 
 export function createTicketHandler(deps: TicketHandlerDeps) {
@@ -47,9 +68,20 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
     return jsonResponse(500, { message: 'Ticket could not be issued; try again later' });
   };
 
+  const cookieMode = deps.tokenCookie?.enabled === true;
+  const origins = deps.origins ?? anyOriginPolicy;
+  const cookieName = tokenCookieNameFor(deps.tokenCookie?.domain);
+
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const requestId = event.requestContext?.requestId;
-    const token = bearerToken(event.headers);
+    const origin = headerValue(event.headers, 'origin');
+    if (cookieMode && origin && !checkOrigin({ ...origins, allowMissingOrigin: true }, [origin]).success) {
+      logger.info('ticket refused', { reason: 'OriginNotAllowed', requestId });
+      return jsonResponse(403, {
+        message: `Origin ${JSON.stringify(origin.slice(0, 100))} may not call this API`,
+      });
+    }
+    const token = bearerToken(event.headers) ?? (cookieMode ? requestCookie(event, cookieName) : undefined);
     if (token === undefined) return refuse(requestId, 'TokenMissing', false);
     const verified = await deps.verifier.verify(token);
     if (!verified.success) {
@@ -59,7 +91,11 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
     }
     let issued: Awaited<ReturnType<typeof issueConnectionTicket>>;
     try {
-      issued = await issueConnectionTicket({ tickets: deps.tickets, now }, verified.data, ttlSeconds);
+      issued = await issueConnectionTicket(
+        { tickets: deps.tickets, ticketKey: await deps.ticketKey(), now },
+        verified.data,
+        ttlSeconds,
+      );
     } catch (error) {
       return serverFault(requestId, describeFailure(error, { includeMessage: false }));
     }
@@ -76,17 +112,27 @@ export function createTicketHandler(deps: TicketHandlerDeps) {
 let defaultHandler: ReturnType<typeof createTicketHandler> | undefined;
 
 /**
- * Reads the issuer settings (as the authorizer does), TABLE_NAME and TICKET_TTL_SECONDS on the first
- * invocation; the verifier and its JWKS cache live as long as the instance.
+ * Reads the issuer settings (as the authorizer does), TABLE_NAME, TICKET_KEY_SECRET_ARN,
+ * TICKET_TTL_SECONDS, LOGIN_COOKIE, COOKIE_DOMAIN and ALLOWED_ORIGINS on the first invocation, and the
+ * ticket key from Secrets Manager on the first ticket; the verifier, its JWKS cache and the key live as
+ * long as the instance.
  */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  if (!defaultHandler) {
-    const tickets = loadTicketConfig(process.env, { tableRequired: true });
-    defaultHandler = createTicketHandler({
-      verifier: createTokenVerifier(loadAuthConfig().issuer),
-      tickets: new DynamoTicketStore(documentClient(), tickets.tableName ?? ''),
-      ttlSeconds: tickets.ttlSeconds,
-    });
-  }
+  defaultHandler ??= buildDefaultHandler();
   return defaultHandler(event);
 };
+
+function buildDefaultHandler(): ReturnType<typeof createTicketHandler> {
+  const { store, ttlSeconds } = loadTicketConfig(process.env, { tableRequired: true });
+  const verifier = createTokenVerifier(loadAuthConfig().issuer);
+  const tokenCookie = loadTokenCookieConfig();
+  const origins = loadOriginConfig();
+  return createTicketHandler({
+    verifier,
+    tickets: new DynamoTicketStore(documentClient(), store.tableName),
+    ticketKey: ticketKeyFromSecret(store.keySecretId),
+    ttlSeconds,
+    tokenCookie,
+    origins,
+  });
+}

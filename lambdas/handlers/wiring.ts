@@ -25,6 +25,7 @@ import {
   loadSessionPolicyConfig,
   loadStoreConfig,
 } from '../config.ts';
+import type { ClosingDeps } from '../core/closing.ts';
 import type { ConnectDeps } from '../core/connections.ts';
 import { newEpoch, newMessageId } from '../core/message-id.ts';
 import { unlimitedPostBudget } from '../core/paced-posting.ts';
@@ -117,6 +118,14 @@ export function fanoutDepsFromEnv(logger: Logger): SequencerDeps {
       maxBackoffMs: 5_000,
     },
   };
+}
+
+/**
+ * What closing a user's connections needs (logout everywhere): the stores, @connections, and the rooms'
+ * publication queue to tell them who left.
+ */
+export function closingDepsFromEnv(logger: Logger): ClosingDeps {
+  return sessionDepsFromEnv(logger);
 }
 
 export function loggerFor(functionName: string): Logger {

@@ -7,9 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../lambdas/core/ports.ts';
+import { defaults } from '../../lambdas/defaults.ts';
 
 export const refreshTokensFileName = 'refresh-tokens.json';
-export const defaultRefreshTokenTtlSeconds = 30 * 24 * 3600;
+/** The refresh-token lifetime Cognito is given too (lambdas/defaults.ts). */
+export const defaultRefreshTokenTtlSeconds = defaults.refreshTokenValidityDays * 86_400;
 
 export interface RefreshTokenRecord {
   readonly username: string;

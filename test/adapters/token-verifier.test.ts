@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createTokenVerifier,
+  installLoopbackJwksFetcher,
   type JwtTokenVerifier,
   maxTokenBytes,
 } from '../../lambdas/adapters/token-verifier.ts';
@@ -37,12 +38,13 @@ const ec = ecKey('ec-key-1');
 const ed = ed25519Key('ed-key-1');
 const jwks = jwksOf(key, ec, ed);
 
-const oidcConfig: TokenIssuerConfig = {
+const oidcConfig: Extract<TokenIssuerConfig, { kind: 'oidc' }> = {
   kind: 'oidc',
   issuer: oidcIssuer,
   audience: [oidcAudience],
   jwksUri: oidcJwksUri,
   tokenUse: 'access',
+  groupsClaim: 'cognito:groups',
 };
 const cognitoConfig: TokenIssuerConfig = {
   kind: 'cognito',
@@ -175,21 +177,40 @@ describe('createTokenVerifier in OIDC mode', () => {
     expect(result).toMatchObject({ success: true, data: { username } });
   });
 
-  it.each<[string, Record<string, unknown>, string[]]>([
-    ['cognito:groups before groups', { 'cognito:groups': ['a'], groups: ['b'] }, ['a']],
-    ['groups when cognito:groups is absent', { 'cognito:groups': undefined, groups: ['b'] }, ['b']],
-    ['no group claim', { 'cognito:groups': undefined }, []],
-    ['a string instead of an array', { 'cognito:groups': 'admin' }, []],
-    ['an array with a non-string', { 'cognito:groups': ['admin', 1] }, []],
-  ])('reads groups from %s', async (_case, claims, groups) => {
+  it.each<[string, string, Record<string, unknown>, string[]]>([
+    ['the configured claim', 'cognito:groups', { 'cognito:groups': ['a'], groups: ['b'] }, ['a']],
+    ['another configured claim', 'roles', { 'cognito:groups': ['a'], roles: ['admin'] }, ['admin']],
+    [
+      'the configured claim only, not groups',
+      'cognito:groups',
+      { 'cognito:groups': undefined, groups: ['admin'] },
+      [],
+    ],
+    ['the configured claim only, not cognito:groups', 'groups', { 'cognito:groups': ['admin'] }, []],
+    ['no group claim', 'cognito:groups', { 'cognito:groups': undefined }, []],
+    ['a string instead of an array', 'cognito:groups', { 'cognito:groups': 'admin' }, []],
+    ['an array with a non-string', 'cognito:groups', { 'cognito:groups': ['admin', 1] }, []],
+    ['an inherited property name', '__proto__', { 'cognito:groups': ['admin'] }, []],
+  ])('reads groups from %s (%s)', async (_case, groupsClaim, claims, groups) => {
     // Prepare
-    const verifier = verifierFor(oidcConfig);
+    const verifier = verifierFor({ ...oidcConfig, groupsClaim });
 
     // Act
     const result = await verifier.verify(signJwt(key, oidc(claims)));
 
     // Assess
     expect(result).toMatchObject({ success: true, data: { groups } });
+  });
+
+  it('reads groups from cognito:groups alone in Cognito mode', async () => {
+    // Prepare
+    const verifier = verifierFor(cognitoConfig);
+
+    // Act
+    const result = await verifier.verify(signJwt(key, cognitoAccessClaims({ groups: ['admin'] })));
+
+    // Assess
+    expect(result).toMatchObject({ success: true, data: { groups: [] } });
   });
 
   it('accepts a token just under the size limit', async () => {
@@ -210,13 +231,9 @@ describe('createTokenVerifier in OIDC mode', () => {
     expect(result.success).toBe(true);
   });
 
-  it('does not check token_use when none is configured', async () => {
+  it('does not check token_use when the check is explicitly off', async () => {
     // Prepare
-    const { tokenUse: _omitted, ...withoutTokenUse } = oidcConfig as Extract<
-      TokenIssuerConfig,
-      { kind: 'oidc' }
-    >;
-    const verifier = verifierFor(withoutTokenUse);
+    const verifier = verifierFor({ ...oidcConfig, tokenUse: null });
 
     // Act
     const result = await verifier.verify(signJwt(key, oidc({ token_use: 'id' })));
@@ -366,12 +383,16 @@ describe('createTokenVerifier in Cognito mode', () => {
 });
 
 describe('createTokenVerifier configuration', () => {
+  afterEach(() => installLoopbackJwksFetcher(undefined));
+
   it.each([
     'http://issuer.example.com/.well-known/jwks.json',
     'http://10.0.0.5/.well-known/jwks.json',
+    'http://127.0.0.1:8787/.well-known/jwks.json',
+    'http://localhost:8787/.well-known/jwks.json',
     'ftp://127.0.0.1/jwks.json',
     'not a url',
-  ])('refuses the JWKS URI %s', (jwksUri) => {
+  ])('refuses the JWKS URI %s when no loopback fetcher is installed', (jwksUri) => {
     // Act
     const create = () => createTokenVerifier({ ...oidcConfig, jwksUri });
 
@@ -380,17 +401,28 @@ describe('createTokenVerifier configuration', () => {
     expect(create).toThrow(/OIDC_JWKS_URI must be an https:\/\/ URL/);
   });
 
-  it.each([
-    'http://127.0.0.1:8787/.well-known/jwks.json',
-    'http://localhost:8787/.well-known/jwks.json',
-    'http://[::1]:8787/.well-known/jwks.json',
-    'https://issuer.example.com/.well-known/jwks.json',
-  ])('accepts the JWKS URI %s', (jwksUri) => {
+  it('accepts an https JWKS URI', () => {
     // Act
-    const create = () => createTokenVerifier({ ...oidcConfig, jwksUri });
+    const create = () =>
+      createTokenVerifier({ ...oidcConfig, jwksUri: 'https://issuer.example.com/.well-known/jwks.json' });
 
     // Assess
     expect(create).not.toThrow();
+  });
+
+  it('fetches an http JWKS with the loopback fetcher the local stack installs, and only then', async () => {
+    // Prepare
+    const fetcher = staticJwksFetcher(jwks);
+    const jwksUri = 'http://127.0.0.1:8787/.well-known/jwks.json';
+    installLoopbackJwksFetcher(fetcher);
+
+    // Act
+    const verifier = createTokenVerifier({ ...oidcConfig, jwksUri });
+    const result = await verifier.verify(signJwt(key, oidc()));
+
+    // Assess
+    expect(result.success).toBe(true);
+    expect(fetcher.calls).toEqual([jwksUri]);
   });
 
   it('refuses a malformed user pool id at creation', () => {

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { announceDepartures } from '../../lambdas/core/presence.ts';
 import type { ClientRequest } from '../../lambdas/core/protocol.ts';
 import { CLIENT_ACTIONS } from '../../lambdas/core/protocol.ts';
+import { ok } from '../../lambdas/core/result.ts';
 import { handleClientFrame } from '../../lambdas/core/session.ts';
 import type { ServerFrame } from '../../lambdas/core/wire.ts';
 import { defaultRules, MemoryWorld } from '../fixtures/memory-world.ts';
@@ -110,6 +111,40 @@ describe('room kinds', () => {
     expect(types(await send('erin', { action: 'joinRoom', room: 'ops' }))).toEqual(['joined']);
     expect(types(await send('dave', { action: 'joinRoom', room: 'ops' }))).toEqual(['joined']);
     expect(errorCode(await send('carol', { action: 'joinRoom', room: 'ops' }))).toBe('FORBIDDEN');
+  });
+
+  it('takes a connection out of a private room when reauth takes away the group that let it in', async () => {
+    // Prepare
+    await send('alice', { action: 'createRoom', room: 'ops', visibility: 'private' });
+    await send('alice', { action: 'createRoom', room: 'lobby' });
+    for (const room of ['ops', 'lobby']) await send('dave', { action: 'joinRoom', room });
+    world.clearInboxes();
+    const dave = world.connectionRecords.get('dave');
+    if (!dave) throw new Error('no dave');
+    const demoted = {
+      userId: dave.userId,
+      username: 'dave',
+      groups: [],
+      tokenExpiresAt: dave.tokenExpiresAt + 3600,
+    };
+    const deps = { ...world.deps(), verifier: { verify: async () => ok(demoted) } };
+
+    // Act
+    await handleClientFrame(
+      deps,
+      dave,
+      { kind: 'request', request: { action: 'reauth', token: 'fresh' } },
+      everything,
+    );
+
+    // Assess
+    expect(types(world.framesOf('dave'))).toEqual(['reauthenticated', 'kicked']);
+    expect(world.framesOf('dave')[1]).toMatchObject({ type: 'kicked', room: 'ops' });
+    expect(world.members.get('ops')?.has('dave')).toBe(false);
+    expect(world.members.get('lobby')?.has('dave')).toBe(true);
+    expect(world.framesOf('alice')).toContainEqual(
+      expect.objectContaining({ type: 'left', room: 'ops', username: 'dave' }),
+    );
   });
 
   it('lets only the owner and moderators post in an announcement room', async () => {

@@ -45,7 +45,7 @@ const cases: readonly [string, (signer: LocalTokenSigner) => Attempt, string][] 
     'an oversized token (> 8 KB, in the cookie)',
     (s) => ({
       suffix: '',
-      options: { headers: { Cookie: `parley_token=${s.sign(s.claims({ pad: 'x'.repeat(9000) }))}` } },
+      options: { headers: { Cookie: `__Host-parley_token=${s.sign(s.claims({ pad: 'x'.repeat(9000) }))}` } },
     }),
     'TokenTooLarge',
   ],

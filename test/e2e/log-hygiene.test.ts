@@ -1,11 +1,16 @@
 /**
  * No log line ever carries a credential. Every line this process prints — the handlers' JSON lines, the
  * local stack's own lines, anything on stdout or stderr — is captured while a full scenario runs: logins
- * (one with a wrong password), every way in, reauth, refresh, logout and a range of hostile tokens and
- * tickets. Then no password, access token (nor its signature), refresh token, ticket or cookie value may
- * appear in any line.
+ * (wrong passwords up to the lockout), a temporary password changed through POST /password, every way
+ * in, reauth with a token and with a ticket, refresh, logout and logout everywhere, and a range of
+ * hostile tokens and tickets. Then no password, access token (nor its signature), refresh token, ticket,
+ * challenge session, cookie value or the ticket key may appear in any line.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserDirectory } from '../../local/identity/user-directory.ts';
 import { startLocalStack } from '../../local/local-stack.ts';
 import { noneAlgWithSignature, nowSeconds, tamperSignature, truncateToTwoParts } from '../fixtures/jwt.ts';
 import { openWebSocket, type TestClient } from '../local/support/test-client.ts';
@@ -43,13 +48,23 @@ describe('log hygiene on the local stack', () => {
     }
   };
 
+  let usersDir: string;
+
   beforeAll(async () => {
     logs = captureLogs();
     generated = await writeSigningKey();
+    usersDir = await mkdtemp(join(tmpdir(), 'parley-hygiene-'));
+    const usersFile = join(usersDir, 'users.json');
+    const temporaryPassword = 'Temporary-pass-1';
+    const chosenPassword = 'Chosen-pass-22!';
+    await (await UserDirectory.openOrCreate(usersFile)).add('erin', temporaryPassword, {
+      mustChangePassword: true,
+    });
+    remember(temporaryPassword, chosenPassword);
     const stack = await startLocalStack({
       port: 0,
       logger: logs.logger,
-      identity: { signingKeyFile: generated.file },
+      identity: { signingKeyFile: generated.file, usersFile },
       policies: { allowedOrigins: [appOrigin] },
     });
     const signer = localTokenSigner(stack, generated);
@@ -74,6 +89,58 @@ describe('log hygiene on the local stack', () => {
         body: `username=alice&password=${wrongPassword}`,
       });
       statuses.wrongPassword = wrong.status;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        statuses.lockedOut = (
+          await fetch(`${stack.httpUrl}/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: 'carol', password: `${wrongPassword}-${attempt}` }),
+          })
+        ).status;
+      }
+      remember(...Array.from({ length: 5 }, (_, attempt) => `${wrongPassword}-${attempt}`));
+      statuses.lockedOut = (
+        await fetch(`${stack.httpUrl}/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'carol', password: 'password3' }),
+        })
+      ).status;
+
+      // A temporary password, changed
+      const postJson = (path: string, body: unknown) =>
+        fetch(`${stack.httpUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const challenge = (await (
+        await postJson('/login', { username: 'erin', password: temporaryPassword })
+      ).json()) as {
+        session: string;
+      };
+      remember(challenge.session);
+      const changed = await postJson('/password', {
+        username: 'erin',
+        session: challenge.session,
+        newPassword: chosenPassword,
+      });
+      statuses.newPassword = changed.status;
+      const erin = (await changed.json()) as { token: string; refreshToken: string };
+      remember(erin.token, erin.refreshToken, ...changed.headers.getSetCookie());
+
+      // The ticket key, as the functions read it from the (local) Secrets Manager
+      const keyAnswer = await fetch(stack.httpUrl, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'secretsmanager.GetSecretValue',
+          'content-type': 'application/x-amz-json-1.1',
+        },
+        body: JSON.stringify({ SecretId: process.env.TICKET_KEY_SECRET_ARN }),
+      });
+      const { SecretString: ticketKey } = (await keyAnswer.json()) as { SecretString: string };
+      remember(ticketKey);
+
       const alice: LoginTokens = await login(stack, 'alice');
       const bob: LoginTokens = await login(stack, 'bob');
       remember(alice.token, alice.refreshToken, alice.cookie, bob.token, bob.refreshToken, bob.cookie);
@@ -96,11 +163,16 @@ describe('log hygiene on the local stack', () => {
       if (!byQuery) throw new Error('the ?token= connection did not open');
       answers.push(await request(byQuery, { action: 'reauth', token: fresh }));
       answers.push(await request(byQuery, { action: 'reauth', token: tamperSignature(fresh) }));
+      const { ticket: reauthTicket } = await ticketFor(stack, fresh);
+      remember(reauthTicket);
+      answers.push(await request(byQuery, { action: 'reauth', ticket: reauthTicket }));
+      answers.push(await request(byQuery, { action: 'reauth', ticket: reauthTicket }));
       answers.push(await ping(byQuery));
       const victim = await open(`?token=${bob.token}`);
       if (victim) answers.push(await request(victim, { action: 'reauth', token: alice.token }));
 
-      // Logout, then the revoked and a garbage refresh token
+      // Logout everywhere, logout, then the revoked and a garbage refresh token
+      statuses.logoutEverywhere = (await logout(stack, erin.refreshToken, { everywhere: true })).status;
       statuses.logout = (await logout(stack, bob.refreshToken)).status;
       statuses.refreshAfterLogout = (await refresh(stack, bob.refreshToken)).status;
       statuses.garbageRefresh = (await refresh(stack, 'garbage-refresh-token-1234567890')).status;
@@ -117,7 +189,7 @@ describe('log hygiene on the local stack', () => {
       ];
       remember(...hostile);
       for (const token of hostile.slice(0, -1)) await open(`?token=${encodeURIComponent(token)}`);
-      await open('', { headers: { Cookie: `parley_token=${hostile.at(-1)}` } });
+      await open('', { headers: { Cookie: `__Host-parley_token=${hostile.at(-1)}` } });
     } finally {
       for (const client of clients) client.close();
       await stack.stop();
@@ -127,18 +199,24 @@ describe('log hygiene on the local stack', () => {
   afterAll(async () => {
     logs?.restore();
     await generated?.remove();
+    await rm(usersDir, { recursive: true, force: true });
   });
 
   it('ran the scenario it claims to have run', () => {
     // Assess
     expect(statuses).toMatchObject({
       wrongPassword: 401,
+      lockedOut: 429,
+      newPassword: 200,
       garbageTicketRequest: 401,
+      logoutEverywhere: 200,
       logout: 200,
       refreshAfterLogout: 401,
       garbageRefresh: 401,
     });
     expect(answers.map((answer) => answer.code ?? answer.type)).toEqual([
+      'reauthenticated',
+      'TOKEN_INVALID',
       'reauthenticated',
       'TOKEN_INVALID',
       'pong',
@@ -148,6 +226,8 @@ describe('log hygiene on the local stack', () => {
     for (const message of [
       'login succeeded',
       'login refused',
+      'login needs a new password',
+      'password succeeded',
       'connection denied',
       'ticket issued',
       'logout succeeded',
@@ -156,7 +236,7 @@ describe('log hygiene on the local stack', () => {
     }
     expect(logs.lines.some((line) => line.startsWith('[parley-local] $connect refused (401)'))).toBe(true);
     expect(logs.lines.some((line) => line.startsWith('[parley-local] $connect refused (403)'))).toBe(true);
-    expect(secrets.size).toBeGreaterThan(20);
+    expect(secrets.size).toBeGreaterThan(30);
   });
 
   it('never prints a password, token, refresh token, ticket or cookie value', () => {

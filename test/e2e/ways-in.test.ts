@@ -4,7 +4,9 @@
  * origin allow-list with handshakes without Origin allowed (see origin-required.test.ts for the other
  * setting).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { login, ticketFor } from './support/auth-api.ts';
 import { eventTimeoutMs, waitUntil } from './support/eventually.ts';
 import { type Harness, startHarness, type Welcome } from './support/harness.ts';
@@ -69,8 +71,9 @@ describe('ways to present credentials on the local stack', () => {
     const handshake = await harness.handshake('', { headers: { Cookie: `theme=dark; ${tokens.cookie}` } });
 
     // Assess
-    expect(tokens.cookie).toBe(`parley_token=${tokens.token}`);
-    const setCookie = tokens.setCookies.find((header) => header.startsWith('parley_token='));
+    // Host-only on the local stack: the __Host- prefix, which no other host can set.
+    expect(tokens.cookie).toBe(`__Host-parley_token=${tokens.token}`);
+    const setCookie = tokens.setCookies.find((header) => header.startsWith('__Host-parley_token='));
     expect(setCookie).toMatch(/; HttpOnly/i);
     expect(setCookie).toMatch(/; Secure/i);
     expect(setCookie).toMatch(/; SameSite=(Strict|Lax)/i);
@@ -113,6 +116,42 @@ describe('ways to present credentials on the local stack', () => {
     // Assess
     expect(handshake).toMatchObject({ kind: 'refused', status: 401 });
     expect(await harness.table.allConnections()).toEqual([]);
+  });
+
+  it('refuses a flood of forged, malformed and expired tickets with 401 without touching the table', async () => {
+    // Prepare: every DynamoDB request the in-process handlers make passes through this one method.
+    const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    const ticketDeletes = () =>
+      send.mock.calls.filter(([command]) => {
+        const input = (command as { input?: { Key?: { pk?: unknown } } }).input;
+        return command.constructor.name === 'DeleteCommand' && String(input?.Key?.pk).startsWith('TICKET#');
+      }).length;
+    const { token } = await login(harness.stack, 'bob');
+    const { ticket } = await ticketFor(harness.stack, token);
+    const expired = Buffer.from(ticket, 'base64url');
+    expired.writeUInt32BE(Math.floor(Date.now() / 1000) - 1, 0); // an old expiry: the seal no longer fits either
+    const forged = [
+      ...Array.from({ length: 40 }, () => randomBytes(32).toString('base64url')),
+      expired.toString('base64url'),
+      `${ticket.slice(0, 20)}${ticket[20] === 'A' ? 'B' : 'A'}${ticket.slice(21)}`,
+      'short',
+      'x'.repeat(400),
+    ];
+    send.mockClear();
+
+    // Act
+    const handshakes = await Promise.all(forged.map((value) => harness.handshake(`?ticket=${value}`)));
+    const deletesForForged = ticketDeletes();
+    const genuine = await harness.handshake(`?ticket=${ticket}`);
+
+    // Assess
+    expect(handshakes.map((handshake) => handshake.kind === 'refused' && handshake.status)).toEqual(
+      forged.map(() => 401),
+    );
+    expect(deletesForForged).toBe(0);
+    await welcomeOf(genuine);
+    expect(ticketDeletes()).toBe(1);
+    send.mockRestore();
   });
 
   it('refuses POST /ticket without a valid bearer token and issues nothing', async () => {

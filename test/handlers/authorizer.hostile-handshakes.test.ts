@@ -24,6 +24,7 @@ import { createLoginHandler } from '../../lambdas/handlers/login.ts';
 import { createLogoutHandler } from '../../lambdas/handlers/logout.ts';
 import { createRefreshHandler } from '../../lambdas/handlers/refresh.ts';
 import { createTicketHandler } from '../../lambdas/handlers/ticket.ts';
+import { MemoryLoginFailureLog } from '../../local/identity/memory-login-failures.ts';
 import {
   authorizerEvent,
   jsonBody,
@@ -46,6 +47,7 @@ import {
   testCognitoClientId,
   testUserPoolId,
 } from '../fixtures/jwt.ts';
+import { sealedTicket, strangerTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const cognito = mockClient(CognitoIdentityProviderClient);
@@ -61,6 +63,7 @@ const configs: Record<(typeof modes)[number], TokenIssuerConfig> = {
     audience: [oidcAudience],
     jwksUri: oidcJwksUri,
     tokenUse: 'access',
+    groupsClaim: 'cognito:groups',
   },
   cognito: { kind: 'cognito', userPoolId: testUserPoolId, clientId: testCognitoClientId },
 };
@@ -81,9 +84,16 @@ const ticketStore = () =>
 
 /** Handlers built with their default loggers, which write to the console: the output captured below. */
 const authorizerFor = (mode: (typeof modes)[number]) =>
-  createAuthorizerHandler({ verifier: verifierFor(mode), tickets: ticketStore() });
+  createAuthorizerHandler({
+    verifier: verifierFor(mode),
+    tickets: { store: ticketStore(), key: testTicketKeySource },
+  });
 const ticketHandlerFor = (mode: (typeof modes)[number]) =>
-  createTicketHandler({ verifier: verifierFor(mode), tickets: ticketStore() });
+  createTicketHandler({
+    verifier: verifierFor(mode),
+    tickets: ticketStore(),
+    ticketKey: testTicketKeySource,
+  });
 
 /** The three ways a token reaches the authorizer. */
 const handshakeWays = {
@@ -192,12 +202,17 @@ describe('hostile tickets', () => {
   const conditionFailed = () =>
     new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
+  const nowSeconds = Math.floor(Date.now() / 1000);
+
   it.each([
-    ['garbage', 'garbage'],
-    ['an oversized ticket', 'A'.repeat(10_000)],
-    ['a ticket with a forbidden character', `${'A'.repeat(42)}=`],
-    ['a JWT instead of a ticket', signJwt(key, oidcAccessClaims())],
-  ])('refuses %s as TicketInvalid without touching the table', async (_case, ticket) => {
+    ['garbage', 'TicketMalformed', 'garbage'],
+    ['an oversized ticket', 'TicketMalformed', 'A'.repeat(10_000)],
+    ['a ticket with a forbidden character', 'TicketMalformed', `${'A'.repeat(42)}=`],
+    ['a JWT instead of a ticket', 'TicketMalformed', signJwt(key, oidcAccessClaims())],
+    ['a well-formed guess', 'TicketForged', `${'B'.repeat(42)}A`],
+    ['a ticket sealed under another key', 'TicketForged', sealedTicket(nowSeconds + 30, strangerTicketKey)],
+    ['an expired ticket', 'TicketExpired', sealedTicket(nowSeconds - 1)],
+  ])('refuses %s as %s without touching the table', async (_case, reason, ticket) => {
     // Act
     const error = await rejectionOf(
       authorizerFor('oidc')(authorizerEvent({ ticket, requestId: 'req-matrix' })),
@@ -206,13 +221,13 @@ describe('hostile tickets', () => {
     // Assess
     expect(error.message).toBe('Unauthorized');
     expect(dynamo.calls()).toHaveLength(0);
-    expectOnlyTheReasonLogged('TicketInvalid', ticket);
+    expectOnlyTheReasonLogged(reason, ticket);
   });
 
-  it('refuses an unknown, expired or replayed ticket (the conditional delete fails) as TicketInvalid', async () => {
+  it('refuses a sealed ticket no longer stored (the conditional delete fails) as TicketSpent', async () => {
     // Prepare
     dynamo.on(DeleteCommand).rejects(conditionFailed());
-    const ticket = 'B'.repeat(43);
+    const ticket = sealedTicket(nowSeconds + 30);
 
     // Act
     const error = await rejectionOf(
@@ -223,7 +238,7 @@ describe('hostile tickets', () => {
     expect(error.message).toBe('Unauthorized');
     expect(dynamo).toHaveReceivedCommandTimes(DeleteCommand, 1);
     expect(dynamo).not.toHaveReceivedCommand(PutCommand);
-    expectOnlyTheReasonLogged('TicketInvalid', ticket);
+    expectOnlyTheReasonLogged('TicketSpent', ticket);
   });
 });
 
@@ -256,10 +271,18 @@ describe('no secret ever reaches a log line', () => {
       .on(RevokeTokenCommand)
       .rejectsOnce(new InternalErrorException({ message: `cannot revoke ${refreshToken}`, $metadata: {} }))
       .resolves({});
-    const cookie = { enabled: true } as const;
-    const login = createLoginHandler({ authenticator, tokenCookie: cookie });
+    const cookie = { enabled: true, tokensInBody: false } as const;
+    const login = createLoginHandler({
+      authenticator,
+      tokenCookie: cookie,
+      loginFailures: new MemoryLoginFailureLog(),
+    });
     const refresh = createRefreshHandler({ authenticator, tokenCookie: cookie });
-    const logout = createLogoutHandler({ authenticator, tokenCookie: cookie });
+    const logout = createLogoutHandler({
+      authenticator,
+      tokenCookie: cookie,
+      closeConnectionsOf: async () => 0,
+    });
     let stored: Record<string, unknown> | undefined;
     dynamo.on(PutCommand).callsFake((input) => {
       stored = input.Item;
@@ -312,6 +335,6 @@ describe('no secret ever reaches a log line', () => {
     for (const secret of secrets) {
       for (const fragment of secretFragments(secret)) expect(everything).not.toContain(fragment);
     }
-    expect(everything).toContain('"reason":"TicketInvalid"');
+    expect(everything).toContain('"reason":"TicketSpent"');
   });
 });

@@ -1,15 +1,19 @@
+import { createSecretKey } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   InternalServerError,
 } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FetchError, JwksValidationError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoTicketStore } from '../../lambdas/adapters/dynamo-ticket-store.ts';
 import { createTokenVerifier, maxTokenBytes } from '../../lambdas/adapters/token-verifier.ts';
 import type { TokenIssuerConfig } from '../../lambdas/config.ts';
-import { ticketDigest } from '../../lambdas/core/connection-tickets.ts';
+import { sealTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
+import { AuthorizationUnavailableError } from '../../lambdas/core/errors.ts';
 import { fromAuthorizerContext } from '../../lambdas/core/identity.ts';
 import { type OriginPolicy, parseAllowedOrigins } from '../../lambdas/core/origin-policy.ts';
 import { type AuthorizerDeps, createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
@@ -34,8 +38,12 @@ import {
   truncateToTwoParts,
   unsignedJwt,
 } from '../fixtures/jwt.ts';
+import { sealedTicket, strangerTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+/** What the stack's generated secret holds: a random string, at least 32 bytes. */
+const ticketKeySecret = 'k'.repeat(32);
 const key = rsaKey('authorizer-key');
 const strangerKey = rsaKey('stranger-key');
 const jwks = jwksOf(key);
@@ -48,6 +56,7 @@ const configs: Record<'oidc' | 'cognito', TokenIssuerConfig> = {
     audience: [oidcAudience],
     jwksUri: oidcJwksUri,
     tokenUse: 'access',
+    groupsClaim: 'cognito:groups',
   },
   cognito: { kind: 'cognito', userPoolId: testUserPoolId, clientId: testCognitoClientId },
 };
@@ -64,6 +73,8 @@ let consoleOutput: string[] = [];
 
 beforeEach(() => {
   dynamo.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: ticketKeySecret });
   consoleOutput = [];
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -263,7 +274,7 @@ describe('authorizer credential sources', () => {
 });
 
 describe('authorizer faults', () => {
-  it('logs an unreachable JWKS as an error and still answers Unauthorized', async () => {
+  it('answers an unreachable JWKS with a fault (500), not Unauthorized (401), and logs an error', async () => {
     // Prepare
     const verifier = createTokenVerifier(configs.cognito, {
       fetcher: {
@@ -279,8 +290,100 @@ describe('authorizer faults', () => {
     const error = await denialOf(handler(authorizerEvent({ token })));
 
     // Assess
-    expect((error as Error).message).toBe('Unauthorized');
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect((error as Error).message).not.toBe('Unauthorized');
+    expect((error as Error).message).toMatch(/could not be checked \(UnexpectedError\)/);
     expect(JSON.parse(consoleOutput[0] ?? '')).toMatchObject({ level: 'ERROR', reason: 'UnexpectedError' });
+  });
+
+  it.each([
+    [
+      'the key set answers with an error status',
+      new NonRetryableFetchError(oidcJwksUri, 'Status code is 503'),
+      'NonRetryableFetchError',
+    ],
+    ['the key set cannot be reached', new FetchError(oidcJwksUri, 'connect ECONNREFUSED'), 'FetchError'],
+    ['the key set is not a JWKS', new JwksValidationError('JWKS does not have keys'), 'JwksValidationError'],
+  ])('answers a fault (500) when %s', async (_case, failure, reason) => {
+    // Prepare
+    const verifier = createTokenVerifier(configs.oidc, {
+      fetcher: {
+        fetch: async () => {
+          throw failure;
+        },
+      },
+    });
+    const handler = createAuthorizerHandler({ verifier });
+
+    // Act
+    const error = await denialOf(handler(authorizerEvent({ token: signJwt(key, oidcAccessClaims()) })));
+
+    // Assess
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(lastLog()).toMatchObject({ level: 'ERROR', reason });
+  });
+
+  it('answers a token the verifier refuses with Unauthorized (401), not a fault', async () => {
+    // Prepare
+    const handler = createAuthorizerHandler({
+      verifier: {
+        verify: async () => ({ success: false, error: { reason: 'JwtExpiredError', fault: 'client' } }),
+      },
+    });
+
+    // Act
+    const error = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+  });
+
+  it('answers a ticket with a fault (500) while the ticket key cannot be read, and leaves tokens alone', async () => {
+    // Prepare
+    vi.stubEnv('TICKET_KEY_SECRET_ARN', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key');
+    vi.resetModules();
+    secrets.on(GetSecretValueCommand).rejects(new Error('Secrets Manager is unreachable'));
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+    const ticket = sealTicket(createSecretKey(Buffer.from(ticketKeySecret)), now + 30);
+    dynamo
+      .on(DeleteCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+
+    // Act
+    const byTicket = await denialOf(handler(authorizerEvent({ ticket })));
+    const byToken = await denialOf(handler(authorizerEvent({ token: 'a.b.c' })));
+    const malformed = await denialOf(handler(authorizerEvent({ ticket: 'not-a-ticket' })));
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: ticketKeySecret });
+    const recovered = await denialOf(handler(authorizerEvent({ ticket })));
+
+    // Assess
+    expect((byTicket as Error).name).toBe('AuthorizationUnavailableError');
+    expect(consoleOutput.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: 'ERROR', reason: 'TicketKeyUnavailable', source: 'ticket' }),
+    );
+    expect((byToken as Error).message).toBe('Unauthorized');
+    // Something that is not a ticket is refused before the key is asked for.
+    expect((malformed as Error).message).toBe('Unauthorized');
+    // The next ticket tries again, reads the key, and reaches the store.
+    expect((recovered as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason: 'TicketSpent' });
+    expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('answers a ticket with a fault (500) when the ticket key is too short to be a key, never logging it', async () => {
+    // Prepare
+    vi.stubEnv('TICKET_KEY_SECRET_ARN', 'ticket-key');
+    vi.resetModules();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'short-secret' });
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+
+    // Act
+    const error = await denialOf(handler(authorizerEvent({ ticket: sealedTicket(now + 30) })));
+
+    // Assess
+    expect((error as Error).name).toBe('AuthorizationUnavailableError');
+    expect(lastLog()).toMatchObject({ level: 'ERROR', reason: 'TicketKeyUnavailable' });
+    expect(consoleOutput.join('\n')).not.toContain('short-secret');
   });
 
   it('fails with a configuration error, not Unauthorized, when the environment is incomplete', async () => {
@@ -314,7 +417,11 @@ const ticketStore = () =>
   );
 
 function authorizerWith(overrides: Partial<AuthorizerDeps> = {}) {
-  return createAuthorizerHandler({ verifier: oidcVerifier(), tickets: ticketStore(), ...overrides });
+  return createAuthorizerHandler({
+    verifier: oidcVerifier(),
+    tickets: { store: ticketStore(), key: testTicketKeySource },
+    ...overrides,
+  });
 }
 
 const tokenFor = (sub: string) => signJwt(key, oidcAccessClaims({ sub }));
@@ -398,7 +505,7 @@ describe('authorizer credential ways', () => {
 });
 
 describe('authorizer tickets', () => {
-  const ticket = 'T'.repeat(43);
+  const ticket = sealedTicket(now + 30);
   const stored = { userId: 'ticket-user', username: 'erin', groups: ['admin'], tokenExpiresAt: now + 600 };
 
   it('redeems a ticket with one conditional delete and allows its identity, without a token check', async () => {
@@ -421,7 +528,7 @@ describe('authorizer tickets', () => {
     expect(verify).not.toHaveBeenCalled();
   });
 
-  it('refuses the same ticket the second time as TicketInvalid', async () => {
+  it('refuses the same ticket the second time as TicketSpent', async () => {
     // Prepare
     dynamo
       .on(DeleteCommand)
@@ -438,7 +545,7 @@ describe('authorizer tickets', () => {
     // Assess
     expect(first.principalId).toBe('ticket-user');
     expect((replay as Error).message).toBe('Unauthorized');
-    expect(lastLog()).toMatchObject({ reason: 'TicketInvalid', source: 'ticket', requestId: 'req-replay' });
+    expect(lastLog()).toMatchObject({ reason: 'TicketSpent', source: 'ticket', requestId: 'req-replay' });
   });
 
   it('refuses tickets as TicketsDisabled when no ticket store is configured', async () => {
@@ -455,7 +562,7 @@ describe('authorizer tickets', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
-  it('denies and logs an error when the table cannot be reached', async () => {
+  it('answers a fault (500), not Unauthorized, and logs an error when the table cannot be reached', async () => {
     // Prepare
     dynamo.on(DeleteCommand).rejects(new InternalServerError({ message: 'boom', $metadata: {} }));
 
@@ -463,8 +570,24 @@ describe('authorizer tickets', () => {
     const error = await denialOf(authorizerWith()(authorizerEvent({ ticket })));
 
     // Assess
-    expect((error as Error).message).toBe('Unauthorized');
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect((error as Error).message).not.toBe('Unauthorized');
     expect(lastLog()).toMatchObject({ level: 'ERROR', reason: 'TicketStoreFailed' });
+  });
+
+  it.each([
+    ['a forged ticket', () => 'A'.repeat(43), 'TicketForged'],
+    ['a ticket sealed under another key', () => sealedTicket(now + 30, strangerTicketKey), 'TicketForged'],
+    ['an expired ticket', () => sealedTicket(now - 1), 'TicketExpired'],
+    ['a malformed ticket', () => 'not-a-ticket', 'TicketMalformed'],
+  ])('refuses %s as %s without touching the table', async (_case, makeTicket, reason) => {
+    // Act
+    const error = await denialOf(authorizerWith()(authorizerEvent({ ticket: makeTicket() })));
+
+    // Assess
+    expect((error as Error).message).toBe('Unauthorized');
+    expect(lastLog()).toMatchObject({ reason, source: 'ticket' });
+    expect(dynamo.calls()).toHaveLength(0);
   });
 });
 
@@ -496,7 +619,7 @@ describe('authorizer origins', () => {
     // Act
     const result = await authorizerWith({ origins: chatOnly, verifier: { verify } })(
       authorizerEvent({
-        ticket: 'T'.repeat(43),
+        ticket: sealedTicket(now + 30),
         token: tokenFor('u1'),
         headers: { origin: 'https://evil.test' },
         requestId: 'req-origin',
@@ -543,9 +666,94 @@ describe('authorizer origins', () => {
 });
 
 describe('authorizer default handler', () => {
-  it('reads ALLOWED_ORIGINS and enables tickets from TABLE_NAME', async () => {
+  /**
+   * The default handler with these variables, in a fresh module graph: OIDC whose http JWKS URI is
+   * served by a stub installed as the loopback fetcher, the way the local stack installs its own.
+   */
+  async function defaultHandlerWith(env: Record<string, string>) {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.resetModules();
+    const verifierModule = await import('../../lambdas/adapters/token-verifier.ts');
+    verifierModule.installLoopbackJwksFetcher(staticJwksFetcher(jwks));
+    const { handler } = await import('../../lambdas/handlers/authorizer.ts');
+    return handler;
+  }
+  const oidcEnv = {
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: oidcIssuer,
+    OIDC_AUDIENCE: oidcAudience,
+    OIDC_JWKS_URI: 'http://127.0.0.1:1/.well-known/jwks.json',
+    OIDC_TOKEN_USE: 'access',
+    OIDC_GROUPS_CLAIM: 'cognito:groups',
+    TABLE_NAME: '',
+  };
+
+  it('refuses ?token= as QueryTokenDisabled with ALLOW_QUERY_TOKEN=false, and still takes the subprotocol', async () => {
+    // Prepare
+    const handler = await defaultHandlerWith({ ...oidcEnv, ALLOW_QUERY_TOKEN: 'false' });
+    const token = signJwt(key, oidcAccessClaims({ sub: 'query-user' }));
+
+    // Act
+    const byQuery = await denialOf(handler(authorizerEvent({ token })));
+    const bySubprotocol = await handler(
+      authorizerEvent({ headers: { 'Sec-WebSocket-Protocol': `parley.v1, ${token}` } }),
+    );
+
+    // Assess
+    expect((byQuery as Error).message).toBe('Unauthorized');
+    expect(consoleOutput.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ reason: 'QueryTokenDisabled', source: 'query' }),
+    );
+    expect(bySubprotocol.principalId).toBe('query-user');
+  });
+
+  it('accepts ?token= by default', async () => {
+    // Prepare
+    const handler = await defaultHandlerWith(oidcEnv);
+
+    // Act
+    const result = await handler(authorizerEvent({ token: signJwt(key, oidcAccessClaims({ sub: 'q' })) }));
+
+    // Assess
+    expect(result.principalId).toBe('q');
+  });
+
+  it.each<[string, Record<string, string>, string, 'allowed' | 'TokenMissing']>([
+    ['a host-only cookie under its __Host- name', { LOGIN_COOKIE: 'true' }, '__Host-parley_token', 'allowed'],
+    [
+      'a parley_token cookie a sibling host could plant, when host-only',
+      { LOGIN_COOKIE: 'true' },
+      'parley_token',
+      'TokenMissing',
+    ],
+    [
+      'a Domain cookie under its plain name',
+      { LOGIN_COOKIE: 'true', COOKIE_DOMAIN: 'example.com' },
+      'parley_token',
+      'allowed',
+    ],
+    ['any cookie when cookie mode is off', { LOGIN_COOKIE: 'false' }, '__Host-parley_token', 'TokenMissing'],
+  ])('reads %s', async (_case, env, cookieName, expected) => {
+    // Prepare
+    const handler = await defaultHandlerWith({ ...oidcEnv, ...env });
+    const event = authorizerEvent({
+      headers: { Cookie: `${cookieName}=${signJwt(key, oidcAccessClaims({ sub: 'cookie-user' }))}` },
+    });
+
+    // Act
+    const outcome = await handler(event).then(
+      (result) => result.principalId,
+      () => lastLog().reason,
+    );
+
+    // Assess
+    expect(outcome).toBe(expected === 'allowed' ? 'cookie-user' : expected);
+  });
+
+  it('reads ALLOWED_ORIGINS, and enables tickets from TABLE_NAME with the key from TICKET_KEY_SECRET_ARN', async () => {
     // Prepare
     vi.stubEnv('TABLE_NAME', 'parley-env');
+    vi.stubEnv('TICKET_KEY_SECRET_ARN', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key');
     vi.stubEnv('ALLOWED_ORIGINS', 'https://chat.example.com');
     vi.stubEnv('ALLOW_MISSING_ORIGIN', 'false');
     vi.resetModules();
@@ -556,15 +764,28 @@ describe('authorizer default handler', () => {
       );
     const { handler } = await import('../../lambdas/handlers/authorizer.ts');
 
+    const ticket = sealTicket(createSecretKey(Buffer.from(ticketKeySecret)), now + 30);
+
     // Act
-    const noOrigin = await handler(authorizerEvent({ ticket: 'T'.repeat(43) }));
+    const noOrigin = await handler(authorizerEvent({ ticket }));
     const ticketError = await denialOf(
-      handler(authorizerEvent({ ticket: 'T'.repeat(43), headers: { Origin: 'https://chat.example.com' } })),
+      handler(authorizerEvent({ ticket, headers: { Origin: 'https://chat.example.com' } })),
+    );
+    const forged = await denialOf(
+      handler(
+        authorizerEvent({ ticket: sealedTicket(now + 30), headers: { Origin: 'https://chat.example.com' } }),
+      ),
     );
 
     // Assess
     expect(noOrigin.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
     expect((ticketError as Error).message).toBe('Unauthorized');
+    expect((forged as Error).message).toBe('Unauthorized');
+    expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
+      SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key',
+    });
+    // Only the ticket sealed under the secret's key reached the table.
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteCommand, 1);
     expect(dynamo).toHaveReceivedCommandWith(DeleteCommand, { TableName: 'parley-env' });
   });
 
@@ -575,11 +796,12 @@ describe('authorizer default handler', () => {
     const { handler } = await import('../../lambdas/handlers/authorizer.ts');
 
     // Act
-    const error = await denialOf(handler(authorizerEvent({ ticket: 'T'.repeat(43) })));
+    const error = await denialOf(handler(authorizerEvent({ ticket: sealedTicket(now + 30) })));
 
     // Assess
     expect((error as Error).message).toBe('Unauthorized');
     expect(lastLog()).toMatchObject({ reason: 'TicketsDisabled' });
+    expect(secrets.calls()).toHaveLength(0);
   });
 
   it('lists the problems of every configuration section together', async () => {

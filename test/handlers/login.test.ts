@@ -8,11 +8,19 @@ import {
   UserNotConfirmedException,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createLoginHandler } from '../../lambdas/handlers/login.ts';
-import { clientFault, cognitoEndpoint, testClientId } from '../fixtures/cognito-endpoints.ts';
+import { MemoryLoginFailureLog } from '../../local/identity/memory-login-failures.ts';
+import {
+  clientFault,
+  cognitoEndpoint,
+  cookieMode,
+  cookieOnlyMode,
+  testClientId,
+} from '../fixtures/cognito-endpoints.ts';
 import {
   base64Encoded,
   type HttpBody,
@@ -23,6 +31,7 @@ import {
 } from '../fixtures/http-events.ts';
 
 const cognito = mockClient(CognitoIdentityProviderClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
 const clientId = testClientId;
 const password = 'correct-horse-battery-staple';
 const tokens = {
@@ -36,12 +45,22 @@ const metadata = clientFault;
 let logLines: string[] = [];
 let consoleOutput: string[] = [];
 
+let failures: MemoryLoginFailureLog;
+let clock = 1_800_000_000_000;
+
 function loginHandler(tokenCookie?: TokenCookieConfig) {
-  return cognitoEndpoint('login', logLines, createLoginHandler, tokenCookie);
+  return cognitoEndpoint('login', logLines, createLoginHandler, {
+    loginFailures: failures,
+    now: () => clock,
+    ...(tokenCookie ? { tokenCookie } : {}),
+  });
 }
 
 beforeEach(() => {
   cognito.reset();
+  dynamo.reset();
+  clock = 1_800_000_000_000;
+  failures = new MemoryLoginFailureLog(() => clock);
   logLines = [];
   consoleOutput = [];
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
@@ -131,16 +150,44 @@ describe('POST /login', () => {
     expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Invalid username or password' });
   });
 
-  it('reports a challenge it cannot complete as invalid credentials', async () => {
+  it('answers NEW_PASSWORD_REQUIRED with 403 naming the challenge and the session for POST /password', async () => {
     // Prepare
-    cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'session' });
+    cognito.on(InitiateAuthCommand).resolves({
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: 'cognito-session-1',
+      ChallengeParameters: {},
+    });
+
+    // Act
+    const response = await loginHandler(cookieMode)(
+      loginEvent(jsonBody(credentials), { requestId: 'req-np' }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      message: 'A new password is required: POST /password with username, session and newPassword',
+      challenge: 'NEW_PASSWORD_REQUIRED',
+      session: 'cognito-session-1',
+    });
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
+    expect(response.cookies).toBeUndefined();
+    expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ message: 'login needs a new password', challenge: 'NEW_PASSWORD_REQUIRED' }),
+    );
+    expect(logLines.join('\n')).not.toContain('cognito-session-1');
+  });
+
+  it('reports a challenge it cannot complete (MFA) as invalid credentials', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'SMS_MFA', Session: 'session' });
 
     // Act
     const response = await loginHandler()(loginEvent(jsonBody(credentials)));
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect(logLines.join('\n')).toContain('NEW_PASSWORD_REQUIRED');
+    expect(logLines.join('\n')).toContain('SMS_MFA');
   });
 
   it('answers throttling with 429', async () => {
@@ -225,12 +272,13 @@ describe('POST /login', () => {
     expect(logLines.length).toBeGreaterThanOrEqual(bodies.length);
   });
 
-  it('serves the default handler from COGNITO_CLIENT_ID', async () => {
+  it('serves the default handler from COGNITO_CLIENT_ID, counting failures in TABLE_NAME', async () => {
     // Prepare
     vi.stubEnv('COGNITO_CLIENT_ID', 'env-client-id');
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     vi.resetModules();
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+    dynamo.on(GetCommand).resolves({}).on(PutCommand).resolves({});
     const { handler } = await import('../../lambdas/handlers/login.ts');
 
     // Act
@@ -239,6 +287,10 @@ describe('POST /login', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, { ClientId: 'env-client-id' });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, {
+      TableName: 'parley-test',
+      Key: { pk: 'LOGIN#alice', sk: 'FAILURES' },
+    });
   });
 
   it('sets no cookie by default', async () => {
@@ -254,13 +306,13 @@ describe('POST /login', () => {
 
   it.each<[string, TokenCookieConfig, string]>([
     [
-      'host-only',
-      { enabled: true },
-      'parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600',
+      'host-only, under __Host-',
+      cookieMode,
+      '__Host-parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600',
     ],
     [
       'with COOKIE_DOMAIN',
-      { enabled: true, domain: 'example.com' },
+      { ...cookieMode, domain: 'example.com' },
       'parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600; Domain=example.com',
     ],
   ])('sets the HttpOnly token cookie (%s) when LOGIN_COOKIE is on', async (_case, settings, cookie) => {
@@ -283,7 +335,7 @@ describe('POST /login', () => {
       .rejects(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }));
 
     // Act
-    const response = await loginHandler({ enabled: true })(loginEvent(jsonBody(credentials)));
+    const response = await loginHandler(cookieMode)(loginEvent(jsonBody(credentials)));
 
     // Assess
     expect(response.statusCode).toBe(401);
@@ -297,7 +349,7 @@ describe('POST /login', () => {
       .resolves({ AuthenticationResult: { ...tokens, AccessToken: 'a.b.c; Domain=evil.test' } });
 
     // Act
-    const response = await loginHandler({ enabled: true })(loginEvent(jsonBody(credentials)));
+    const response = await loginHandler(cookieMode)(loginEvent(jsonBody(credentials)));
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -310,6 +362,7 @@ describe('POST /login', () => {
     vi.stubEnv('COOKIE_DOMAIN', 'example.com');
     vi.resetModules();
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+    dynamo.on(GetCommand).resolves({}).on(PutCommand).resolves({});
     const { handler } = await import('../../lambdas/handlers/login.ts');
 
     // Act
@@ -332,5 +385,281 @@ describe('POST /login', () => {
     await expect(handler(loginEvent(jsonBody(credentials)))).rejects.toThrow(
       /LOGIN_COOKIE must be one of true, false, got "on".*COOKIE_DOMAIN must be a host name/,
     );
+  });
+});
+
+describe('POST /login in cookie-only mode', () => {
+  it('answers without any token in the body, the token and refresh token in HttpOnly cookies', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+    // Act
+    const response = await loginHandler(cookieOnlyMode)(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ expiresIn: 3600 });
+    expect(response.body).not.toContain('access.jwt.token');
+    expect(response.body).not.toContain('refresh-token-1');
+    expect(response.cookies).toEqual([
+      '__Host-parley_token=access.jwt.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600',
+      '__Secure-parley_refresh=refresh-token-1; HttpOnly; Secure; SameSite=Strict; Path=/refresh; Max-Age=2592000',
+      '__Secure-parley_refresh=refresh-token-1; HttpOnly; Secure; SameSite=Strict; Path=/logout; Max-Age=2592000',
+    ]);
+  });
+});
+
+describe('POST /login from a browser in cookie mode', () => {
+  const chatOrigin = 'https://chat.example.com';
+  const handlerWithOrigins = (tokenCookie?: TokenCookieConfig) =>
+    cognitoEndpoint('login', logLines, createLoginHandler, {
+      loginFailures: failures,
+      origins: { allowedOrigins: new Set([chatOrigin]), allowMissingOrigin: false },
+      ...(tokenCookie ? { tokenCookie } : {}),
+    });
+
+  it.each([
+    ['another site', 'https://evil.example'],
+    ['a sandboxed frame', 'null'],
+    ['two origins at once', `${chatOrigin}, https://evil.example`],
+  ])(
+    'refuses a login from %s with 403, before Cognito is asked and without a cookie',
+    async (_case, origin) => {
+      // Prepare
+      cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+      // Act
+      const response = await handlerWithOrigins(cookieMode)(
+        loginEvent(await multipartBody(credentials), { headers: { origin }, requestId: 'req-csrf' }),
+      );
+
+      // Assess
+      expect(response.statusCode).toBe(403);
+      expect(JSON.parse(response.body ?? '').message).toMatch(/^Origin ".*" may not call this API$/);
+      expect(response.cookies).toBeUndefined();
+      expect(cognito.calls()).toHaveLength(0);
+      expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+        expect.objectContaining({
+          message: 'login refused',
+          outcome: 'OriginNotAllowed',
+          requestId: 'req-csrf',
+        }),
+      );
+    },
+  );
+
+  it.each([
+    ['an allowed origin (the tutorial’s FormData login)', { origin: chatOrigin }],
+    ['no Origin (a non-browser client)', {}],
+  ])('accepts a login from %s', async (_case, headers) => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+    // Act
+    const response = await handlerWithOrigins(cookieMode)(
+      loginEvent(await multipartBody(credentials), { headers }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.cookies).toHaveLength(1);
+  });
+
+  it('does not check Origin when cookie mode is off (no ambient credential to abuse)', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: tokens });
+
+    // Act
+    const response = await handlerWithOrigins()(
+      loginEvent(jsonBody(credentials), { headers: { origin: 'https://evil.example' } }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+});
+
+describe('password guessing', () => {
+  const wrong = { username: 'alice', password: 'guess' };
+  const rejectWrongPasswords = () =>
+    cognito
+      .on(InitiateAuthCommand, { AuthParameters: { USERNAME: 'alice', PASSWORD: 'guess' } })
+      .rejects(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }))
+      .on(InitiateAuthCommand, { AuthParameters: { USERNAME: 'alice', PASSWORD: password } })
+      .resolves({ AuthenticationResult: tokens });
+
+  /** Five wrong passwords, one a minute. */
+  async function failFiveTimes(handler: ReturnType<typeof loginHandler>) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await handler(loginEvent(jsonBody(wrong)))).statusCode).toBe(401);
+      clock += 60_000;
+    }
+  }
+
+  it('answers the sixth attempt within 15 minutes with 429 and Retry-After, without asking Cognito', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    const handler = loginHandler();
+    const firstFailure = clock;
+    await failFiveTimes(handler);
+
+    // Act
+    const locked = await handler(loginEvent(jsonBody(wrong), { requestId: 'req-locked' }));
+
+    // Assess
+    expect(locked.statusCode).toBe(429);
+    const retryAfter = 900 - (clock - firstFailure) / 1000;
+    expect(locked.headers).toMatchObject({ 'retry-after': String(retryAfter), 'cache-control': 'no-store' });
+    expect(JSON.parse(locked.body ?? '')).toEqual({
+      message: `Too many failed logins for this username; try again in ${retryAfter} seconds`,
+      retryAfter,
+    });
+    expect(cognito).toHaveReceivedCommandTimes(InitiateAuthCommand, 5);
+    expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ message: 'login refused', outcome: 'locked-out', requestId: 'req-locked' }),
+    );
+  });
+
+  it('does not let the correct password end a lockout early', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    const handler = loginHandler();
+    await failFiveTimes(handler);
+
+    // Act
+    const correct = await handler(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(correct.statusCode).toBe(429);
+    expect(cognito).toHaveReceivedCommandTimes(InitiateAuthCommand, 5);
+  });
+
+  it('lets attempts through again once the oldest failure is 15 minutes old', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    const handler = loginHandler();
+    const firstFailure = clock;
+    await failFiveTimes(handler);
+    clock = firstFailure + 900_000 + 1;
+
+    // Act
+    const response = await handler(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('counts unknown usernames like known ones, and case-insensitively', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).rejects(new UserNotFoundException({ message: 'none', ...metadata }));
+    const handler = loginHandler();
+
+    // Act
+    const statuses: number[] = [];
+    for (const username of ['Mallory', 'mallory', 'MALLORY', 'mallory', 'Mallory', 'mallory']) {
+      statuses.push((await handler(loginEvent(jsonBody({ username, password: 'x' })))).statusCode ?? 0);
+    }
+
+    // Assess
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('keeps each username’s count apart', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    cognito
+      .on(InitiateAuthCommand, { AuthParameters: { USERNAME: 'bob', PASSWORD: 'password2' } })
+      .resolves({ AuthenticationResult: tokens });
+    const handler = loginHandler();
+    await failFiveTimes(handler);
+
+    // Act
+    const bob = await handler(loginEvent(jsonBody({ username: 'bob', password: 'password2' })));
+
+    // Assess
+    expect(bob.statusCode).toBe(200);
+  });
+
+  it('lets at most five of twenty simultaneous guesses reach Cognito', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    const handler = loginHandler();
+
+    // Act
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => handler(loginEvent(jsonBody(wrong)))),
+    );
+
+    // Assess
+    expect(cognito.commandCalls(InitiateAuthCommand).length).toBeLessThanOrEqual(5);
+    expect(responses.filter((response) => response.statusCode === 401).length).toBeLessThanOrEqual(5);
+    expect(responses.filter((response) => response.statusCode === 429).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('does not count a correct password, so a success leaves room for typos', async () => {
+    // Prepare
+    rejectWrongPasswords();
+    const handler = loginHandler();
+
+    // Act
+    const statuses: number[] = [];
+    for (const body of [wrong, wrong, credentials, wrong, wrong, credentials, wrong]) {
+      statuses.push((await handler(loginEvent(jsonBody(body)))).statusCode ?? 0);
+    }
+
+    // Assess
+    expect(statuses).toEqual([401, 401, 200, 401, 401, 200, 401]);
+  });
+
+  it('answers Cognito’s own lockout ("Password attempts exceeded") with the same 429 and Retry-After', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejectsOnce(new NotAuthorizedException({ message: 'Incorrect username or password.', ...metadata }))
+      .rejects(new NotAuthorizedException({ message: 'Password attempts exceeded', ...metadata }));
+    const handler = loginHandler();
+    await handler(loginEvent(jsonBody(wrong)));
+    clock += 100_000;
+
+    // Act
+    const response = await handler(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'retry-after': '800' });
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ retryAfter: 800 });
+  });
+
+  it('answers Cognito’s lockout with a whole window when Parley counted no failure', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new NotAuthorizedException({ message: 'Password attempts exceeded', ...metadata }));
+
+    // Act
+    const response = await loginHandler()(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'retry-after': '900' });
+  });
+
+  it('answers 500, without asking Cognito, when the failure count cannot be read', async () => {
+    // Prepare
+    const broken = cognitoEndpoint('login', logLines, createLoginHandler, {
+      loginFailures: {
+        read: async () => {
+          throw new Error('table unreachable');
+        },
+        write: async () => true,
+      },
+    });
+
+    // Act
+    const response = await broken(loginEvent(jsonBody(credentials)));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(cognito.calls()).toHaveLength(0);
   });
 });

@@ -1,6 +1,10 @@
 import {
   CognitoIdentityProviderClient,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  InternalErrorException,
   InvalidParameterException,
+  NotAuthorizedException,
   RevokeTokenCommand,
   TooManyRequestsException,
   UnsupportedOperationException,
@@ -10,7 +14,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createLogoutHandler } from '../../lambdas/handlers/logout.ts';
-import { clientFault, cognitoEndpoint, testClientId } from '../fixtures/cognito-endpoints.ts';
+import {
+  clientFault,
+  cognitoEndpoint,
+  cookieMode,
+  cookieOnlyMode,
+  testClientId,
+} from '../fixtures/cognito-endpoints.ts';
 import {
   base64Encoded,
   type HttpBody,
@@ -26,13 +36,22 @@ const refreshToken = 'eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.refresh-token-body
 const metadata = clientFault;
 let logLines: string[] = [];
 
+let closed: string[] = [];
+
 function logoutHandler(tokenCookie?: TokenCookieConfig) {
-  return cognitoEndpoint('logout', logLines, createLogoutHandler, tokenCookie);
+  return cognitoEndpoint('logout', logLines, createLogoutHandler, {
+    ...(tokenCookie ? { tokenCookie } : {}),
+    closeConnectionsOf: async (username: string) => {
+      closed.push(username);
+      return 2;
+    },
+  });
 }
 
 beforeEach(() => {
   cognito.reset();
   logLines = [];
+  closed = [];
 });
 
 afterEach(() => {
@@ -136,7 +155,7 @@ describe('POST /logout', () => {
     ],
   ])('answers %s with 400 without calling Cognito', async (_case, body, message) => {
     // Act
-    const response = await logoutHandler({ enabled: true })(logoutEvent(body));
+    const response = await logoutHandler(cookieMode)(logoutEvent(body));
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -150,13 +169,15 @@ describe('POST /logout', () => {
     cognito.on(RevokeTokenCommand).resolves({});
 
     // Act
-    const response = await logoutHandler({ enabled: true, domain: 'example.com' })(
+    const response = await logoutHandler({ ...cookieMode, domain: 'example.com' })(
       logoutEvent(jsonBody({ refreshToken })),
     );
 
     // Assess
     expect(response.cookies).toEqual([
       'parley_token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0; Domain=example.com',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/refresh; Max-Age=0',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/logout; Max-Age=0',
     ]);
   });
 
@@ -178,8 +199,173 @@ describe('POST /logout', () => {
     expect(response.statusCode).toBe(200);
     expect(response.cookies).toEqual([
       expect.stringMatching(/^parley_token=; .*Max-Age=0; Domain=chat\.example\.com$/),
+      expect.stringMatching(/^__Secure-parley_refresh=; .*Path=\/refresh; Max-Age=0$/),
+      expect.stringMatching(/^__Secure-parley_refresh=; .*Path=\/logout; Max-Age=0$/),
     ]);
     expect(cognito).toHaveReceivedCommandWith(RevokeTokenCommand, { ClientId: 'env-client-id' });
     vi.restoreAllMocks();
+  });
+});
+
+describe('POST /logout everywhere', () => {
+  /** An access token as Cognito returns it from REFRESH_TOKEN_AUTH: only its payload matters here. */
+  const accessTokenOf = (username: string) =>
+    [
+      'header',
+      Buffer.from(JSON.stringify({ username, token_use: 'access' })).toString('base64url'),
+      'sig',
+    ].join('.');
+
+  it('signs the user out of every session and closes every live connection of the user', async () => {
+    // Prepare
+    const accessToken = accessTokenOf('alice');
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: accessToken, ExpiresIn: 3600 } })
+      .on(GlobalSignOutCommand)
+      .resolves({});
+
+    // Act
+    const response = await logoutHandler()(
+      logoutEvent(jsonBody({ refreshToken, everywhere: true }), { requestId: 'req-everywhere' }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Logged out' });
+    expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, {
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: refreshToken },
+    });
+    expect(cognito).toHaveReceivedCommandExactlyOnceWith(GlobalSignOutCommand, { AccessToken: accessToken });
+    expect(cognito).not.toHaveReceivedCommand(RevokeTokenCommand);
+    expect(closed).toEqual(['alice']);
+    expect(logLines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({
+        outcome: 'signed-out-everywhere',
+        closedConnections: 2,
+        requestId: 'req-everywhere',
+      }),
+    );
+    expect(logLines.join('\n')).not.toContain(accessToken.split('.')[1]);
+  });
+
+  it.each([
+    ['true', urlEncodedBody({ refreshToken, everywhere: 'true' })],
+    ['a JSON true', jsonBody({ refreshToken, everywhere: true })],
+  ])('takes everywhere as %s', async (_case, body) => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: accessTokenOf('bob'), ExpiresIn: 3600 } })
+      .on(GlobalSignOutCommand)
+      .resolves({});
+
+    // Act
+    await logoutHandler()(logoutEvent(body));
+
+    // Assess
+    expect(closed).toEqual(['bob']);
+  });
+
+  it('answers an unknown refresh token with the same 200 and closes nothing', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(new NotAuthorizedException({ message: 'Invalid Refresh Token', ...metadata }));
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken, everywhere: true })));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Logged out' });
+    expect(cognito).not.toHaveReceivedCommand(GlobalSignOutCommand);
+    expect(closed).toEqual([]);
+  });
+
+  it('answers throttling with 429 and closes nothing', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).rejects(new TooManyRequestsException({ message: 'slow', ...metadata }));
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken, everywhere: true })));
+
+    // Assess
+    expect(response.statusCode).toBe(429);
+    expect(closed).toEqual([]);
+  });
+
+  it('answers a Cognito failure with 500 and closes nothing', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: accessTokenOf('carol'), ExpiresIn: 3600 } })
+      .on(GlobalSignOutCommand)
+      .rejects(new InternalErrorException({ message: 'boom', $metadata: {} }));
+
+    // Act
+    const response = await logoutHandler()(logoutEvent(jsonBody({ refreshToken, everywhere: true })));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(closed).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a string that is not a boolean',
+      jsonBody({ refreshToken, everywhere: 'yes' }),
+      'everywhere must be true or false',
+    ],
+    ['a number', jsonBody({ refreshToken, everywhere: 1 }), 'everywhere must be true or false'],
+  ])('answers everywhere as %s with 400 without calling Cognito', async (_case, body, message) => {
+    // Act
+    const response = await logoutHandler()(logoutEvent(body));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '').message).toContain(message);
+    expect(cognito.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /logout in cookie mode', () => {
+  it('takes the refresh token from its cookie and clears every cookie', async () => {
+    // Prepare
+    cognito.on(RevokeTokenCommand).resolves({});
+
+    // Act
+    const response = await logoutHandler(cookieOnlyMode)(
+      logoutEvent({ body: '' }, { cookies: [`__Secure-parley_refresh=${refreshToken}`] }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(cognito).toHaveReceivedCommandWith(RevokeTokenCommand, { Token: refreshToken });
+    expect(response.cookies).toEqual([
+      '__Host-parley_token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/refresh; Max-Age=0',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/logout; Max-Age=0',
+    ]);
+  });
+
+  it('refuses a request from a foreign Origin with 403 and revokes nothing', async () => {
+    // Prepare
+    const handler = cognitoEndpoint('logout', logLines, createLogoutHandler, {
+      tokenCookie: cookieOnlyMode,
+      origins: { allowedOrigins: new Set(['https://chat.example.com']), allowMissingOrigin: false },
+      closeConnectionsOf: async () => 0,
+    });
+
+    // Act
+    const response = await handler(
+      logoutEvent(jsonBody({ refreshToken }), { headers: { origin: 'https://evil.example' } }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? '').message).toContain('"https://evil.example"');
+    expect(cognito.calls()).toHaveLength(0);
   });
 });

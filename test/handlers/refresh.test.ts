@@ -8,7 +8,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TokenCookieConfig } from '../../lambdas/config.ts';
 import { createRefreshHandler } from '../../lambdas/handlers/refresh.ts';
-import { clientFault, cognitoEndpoint, testClientId } from '../fixtures/cognito-endpoints.ts';
+import {
+  clientFault,
+  cognitoEndpoint,
+  cookieMode,
+  cookieOnlyMode,
+  testClientId,
+} from '../fixtures/cognito-endpoints.ts';
 import {
   base64Encoded,
   jsonBody,
@@ -24,7 +30,7 @@ const metadata = clientFault;
 let logLines: string[] = [];
 
 function refreshHandler(tokenCookie?: TokenCookieConfig) {
-  return cognitoEndpoint('refresh', logLines, createRefreshHandler, tokenCookie);
+  return cognitoEndpoint('refresh', logLines, createRefreshHandler, tokenCookie ? { tokenCookie } : {});
 }
 
 beforeEach(() => {
@@ -124,11 +130,11 @@ describe('POST /refresh', () => {
       .resolves({ AuthenticationResult: { AccessToken: 'new.access.token', ExpiresIn: 900 } });
 
     // Act
-    const response = await refreshHandler({ enabled: true })(refreshEvent(jsonBody({ refreshToken })));
+    const response = await refreshHandler(cookieMode)(refreshEvent(jsonBody({ refreshToken })));
 
     // Assess
     expect(response.cookies).toEqual([
-      'parley_token=new.access.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=900',
+      '__Host-parley_token=new.access.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=900',
     ]);
   });
 
@@ -139,10 +145,107 @@ describe('POST /refresh', () => {
       .rejects(new NotAuthorizedException({ message: 'Invalid Refresh Token', ...metadata }));
 
     // Act
-    const response = await refreshHandler({ enabled: true })(refreshEvent(jsonBody({ refreshToken })));
+    const response = await refreshHandler(cookieMode)(refreshEvent(jsonBody({ refreshToken })));
 
     // Assess
     expect(response.statusCode).toBe(401);
     expect(response.cookies).toBeUndefined();
+  });
+});
+
+describe('POST /refresh in cookie-only mode', () => {
+  it('takes the refresh token from its cookie and answers without any token in the body', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: 'new.access.token', ExpiresIn: 900 } });
+    const event = refreshEvent(
+      { body: '' },
+      { cookies: [`__Secure-parley_refresh=${refreshToken}`, 'theme=dark'] },
+    );
+
+    // Act
+    const response = await refreshHandler(cookieOnlyMode)(event);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ expiresIn: 900 });
+    expect(response.cookies).toEqual([
+      '__Host-parley_token=new.access.token; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=900',
+    ]);
+    expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, {
+      AuthParameters: { REFRESH_TOKEN: refreshToken },
+    });
+  });
+
+  it('sets a rotated refresh token as its cookie again, never in the body', async () => {
+    // Prepare
+    cognito.on(InitiateAuthCommand).resolves({
+      AuthenticationResult: {
+        AccessToken: 'new.access.token',
+        ExpiresIn: 900,
+        RefreshToken: 'rotated-refresh',
+      },
+    });
+
+    // Act
+    const response = await refreshHandler(cookieOnlyMode)(
+      refreshEvent({ body: '' }, { cookies: [`__Secure-parley_refresh=${refreshToken}`] }),
+    );
+
+    // Assess
+    expect(response.body).not.toContain('rotated-refresh');
+    expect(response.cookies).toEqual([
+      expect.stringMatching(/^__Host-parley_token=new\.access\.token; /),
+      '__Secure-parley_refresh=rotated-refresh; HttpOnly; Secure; SameSite=Strict; Path=/refresh; Max-Age=2592000',
+      '__Secure-parley_refresh=rotated-refresh; HttpOnly; Secure; SameSite=Strict; Path=/logout; Max-Age=2592000',
+    ]);
+  });
+
+  it('prefers a refresh token in the body over the cookie', async () => {
+    // Prepare
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ AuthenticationResult: { AccessToken: 'new.access.token', ExpiresIn: 900 } });
+
+    // Act
+    await refreshHandler(cookieOnlyMode)(
+      refreshEvent(jsonBody({ refreshToken: 'from-the-body' }), {
+        cookies: [`__Secure-parley_refresh=${refreshToken}`],
+      }),
+    );
+
+    // Assess
+    expect(cognito).toHaveReceivedCommandWith(InitiateAuthCommand, {
+      AuthParameters: { REFRESH_TOKEN: 'from-the-body' },
+    });
+  });
+
+  it.each([
+    ['no cookie and an empty body', [], 'body is empty'],
+    [
+      'two different refresh cookies',
+      ['__Secure-parley_refresh=a', '__Secure-parley_refresh=b'],
+      'body is empty',
+    ],
+  ])('answers %s with 400 without calling Cognito', async (_case, cookies, message) => {
+    // Act
+    const response = await refreshHandler(cookieOnlyMode)(refreshEvent({ body: '' }, { cookies }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '').message).toContain(message);
+    expect(cognito).not.toHaveReceivedCommand(InitiateAuthCommand);
+  });
+
+  it('ignores the refresh cookie when cookie mode is off', async () => {
+    // Act
+    const response = await refreshHandler()(
+      refreshEvent({ body: '' }, { cookies: [`__Secure-parley_refresh=${refreshToken}`] }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(cognito).not.toHaveReceivedCommand(InitiateAuthCommand);
   });
 });

@@ -330,14 +330,21 @@ describe('reauth', () => {
   it('refuses another user’s token and closes the connection', async () => {
     // Prepare
     givenCaller(alice);
+    dynamo.on(QueryCommand).resolves({ Items: [] });
 
     // Act
     await reauthRoute()(messageEvent({ action: 'reauth', token: 'fresh-bob' }, { routeKey: 'reauth' }));
 
     // Assess
-    expect(postsOf(management)[0]?.frame).toMatchObject({ type: 'error', code: 'REAUTH_USER_MISMATCH' });
+    expect(postsOf(management).map((post) => post.frame)).toEqual([
+      expect.objectContaining({ type: 'error', code: 'REAUTH_USER_MISMATCH' }),
+      { type: 'closing', code: 'REAUTH_USER_MISMATCH', reason: expect.any(String), reconnect: false },
+    ]);
     expect(management).toHaveReceivedCommandWith(DeleteConnectionCommand, { ConnectionId: 'conn-a' });
-    expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
+    // The connection keeps its identity to the end: nothing of the other user's is written.
+    expect(dynamo).not.toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'CONN#conn-a', sk: 'CONNECTION' },
+    });
   });
 
   it('answers TOKEN_INVALID with the failed check and never logs the token', async () => {

@@ -1,8 +1,10 @@
+import { createSecretKey } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   InternalServerError,
 } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +12,7 @@ import { DynamoTicketStore } from '../../lambdas/adapters/dynamo-ticket-store.ts
 import { createJsonLogger } from '../../lambdas/adapters/json-logger.ts';
 import { createTokenVerifier } from '../../lambdas/adapters/token-verifier.ts';
 import type { TokenIssuerConfig } from '../../lambdas/config.ts';
-import { isWellFormedTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
+import { checkTicket, ticketDigest } from '../../lambdas/core/connection-tickets.ts';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer.ts';
 import { createTicketHandler, type TicketHandlerDeps } from '../../lambdas/handlers/ticket.ts';
 import { authorizerEvent, ticketEvent } from '../fixtures/http-events.ts';
@@ -24,8 +26,10 @@ import {
   signJwt,
   staticJwksFetcher,
 } from '../fixtures/jwt.ts';
+import { testTicketKey, testTicketKeySource } from '../fixtures/tickets.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
 const key = rsaKey('ticket-key');
 const jwks = jwksOf(key);
 const config: TokenIssuerConfig = {
@@ -34,6 +38,7 @@ const config: TokenIssuerConfig = {
   audience: [oidcAudience],
   jwksUri: oidcJwksUri,
   tokenUse: 'access',
+  groupsClaim: 'cognito:groups',
 };
 const now = Date.now();
 const nowSeconds = Math.floor(now / 1000);
@@ -58,6 +63,7 @@ function ticketHandler(overrides: Partial<TicketHandlerDeps> = {}) {
   return createTicketHandler({
     verifier: verifier(),
     tickets: tickets(),
+    ticketKey: testTicketKeySource,
     logger: createJsonLogger({ function: 'ticket' }, (line) => logLines.push(line)),
     now: () => now,
     ...overrides,
@@ -68,6 +74,7 @@ const logs = () => logLines.map((line) => JSON.parse(line) as Record<string, unk
 
 beforeEach(() => {
   dynamo.reset();
+  secrets.reset();
   dynamo.on(PutCommand).resolves({});
   logLines = [];
 });
@@ -88,7 +95,11 @@ describe('POST /ticket', () => {
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body ?? '') as { ticket: string; expiresIn: number };
     expect(Object.keys(body).sort()).toEqual(['expiresIn', 'ticket']);
-    expect(isWellFormedTicket(body.ticket)).toBe(true);
+    // Sealed under the key, so the authorizer can check it without the table.
+    expect(checkTicket(testTicketKey, body.ticket, nowSeconds)).toEqual({
+      success: true,
+      data: Math.ceil((now + 30_000) / 1000),
+    });
     expect(body.expiresIn).toBe(30);
     expect(response.headers).toMatchObject({ 'cache-control': 'no-store' });
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
@@ -209,6 +220,70 @@ describe('POST /ticket', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('answers 500 when the ticket key cannot be read, but still 401 for a bad token', async () => {
+    // Prepare
+    const unreadable = ticketHandler({
+      ticketKey: async () => {
+        throw new Error('Secrets Manager is unreachable');
+      },
+    });
+
+    // Act
+    const outage = await unreadable(ticketEvent(signJwt(key, oidcAccessClaims())));
+    const bad = await unreadable(ticketEvent(signJwt(key, oidcAccessClaims({ exp: nowSeconds - 5 }))));
+
+    // Assess
+    expect(outage.statusCode).toBe(500);
+    expect(JSON.parse(outage.body ?? '')).toEqual({ message: 'Ticket could not be issued; try again later' });
+    expect(bad.statusCode).toBe(401);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('takes the token cookie in cookie mode, under the name /login sets, and only then', async () => {
+    // Prepare
+    const token = signJwt(key, oidcAccessClaims({ sub: 'cookie-user' }));
+    const cookies = ['theme=dark', `__Host-parley_token=${token}`];
+    const cookieMode = { enabled: true, tokensInBody: false } as const;
+
+    // Act
+    const hostOnly = await ticketHandler({ tokenCookie: cookieMode })(ticketEvent(undefined, { cookies }));
+    const wrongName = await ticketHandler({ tokenCookie: { ...cookieMode, domain: 'example.com' } })(
+      ticketEvent(undefined, { cookies }),
+    );
+    const cookiesOff = await ticketHandler()(ticketEvent(undefined, { cookies }));
+
+    // Assess
+    expect(hostOnly.statusCode).toBe(200);
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ userId: 'cookie-user' }),
+    });
+    expect(wrongName.statusCode).toBe(401);
+    expect(cookiesOff.statusCode).toBe(401);
+  });
+
+  it('refuses a foreign Origin with 403 in cookie mode, before looking at the token', async () => {
+    // Prepare
+    const handler = ticketHandler({
+      tokenCookie: { enabled: true, tokensInBody: true },
+      origins: { allowedOrigins: new Set(['https://chat.example.com']), allowMissingOrigin: true },
+    });
+    const token = signJwt(key, oidcAccessClaims());
+
+    // Act
+    const foreign = await handler(ticketEvent(token, { headers: { origin: 'https://evil.example' } }));
+    const allowed = await handler(ticketEvent(token, { headers: { origin: 'https://chat.example.com' } }));
+    const none = await handler(ticketEvent(token));
+
+    // Assess
+    expect(foreign.statusCode).toBe(403);
+    expect(JSON.parse(foreign.body ?? '')).toEqual({
+      message: 'Origin "https://evil.example" may not call this API',
+    });
+    expect([allowed.statusCode, none.statusCode]).toEqual([200, 200]);
+    expect(logs()).toContainEqual(expect.objectContaining({ reason: 'OriginNotAllowed' }));
+    expect(dynamo).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+
   it('issues a ticket that opens exactly one connection', async () => {
     // Prepare
     const table = new Map<string, Record<string, unknown>>();
@@ -228,7 +303,11 @@ describe('POST /ticket', () => {
       return { Attributes: item };
     });
     const token = signJwt(key, oidcAccessClaims({ sub: 'one-connection' }));
-    const authorizer = createAuthorizerHandler({ verifier: verifier(), tickets: tickets() });
+    const authorizer = createAuthorizerHandler({
+      verifier: verifier(),
+      tickets: { store: tickets(), key: testTicketKeySource },
+      now: () => now,
+    });
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
 
     // Act
@@ -249,14 +328,54 @@ describe('POST /ticket', () => {
     vi.restoreAllMocks();
   });
 
-  it('requires TABLE_NAME in the default handler', async () => {
+  it('requires TABLE_NAME and TICKET_KEY_SECRET_ARN in the default handler', async () => {
     // Prepare
     vi.stubEnv('TABLE_NAME', '');
     vi.resetModules();
     const { handler } = await import('../../lambdas/handlers/ticket.ts');
 
     // Act & Assess
-    await expect(handler(ticketEvent('a.b.c'))).rejects.toThrow(/TABLE_NAME is required/);
+    await expect(handler(ticketEvent('a.b.c'))).rejects.toThrow(
+      /TABLE_NAME is required.*TICKET_KEY_SECRET_ARN is required/,
+    );
+  });
+
+  it('reads the ticket key from Secrets Manager once, and seals tickets with it', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ticket-key';
+    const secret = 's'.repeat(40);
+    for (const [name, value] of Object.entries({
+      TICKET_KEY_SECRET_ARN: secretArn,
+      AUTH_MODE: 'oidc',
+      OIDC_ISSUER: oidcIssuer,
+      OIDC_AUDIENCE: oidcAudience,
+      // Served by the stub below, installed as the local stack installs its loopback fetcher.
+      OIDC_JWKS_URI: 'http://127.0.0.1:1/.well-known/jwks.json',
+      OIDC_TOKEN_USE: 'access',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    vi.resetModules();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: secret });
+    (await import('../../lambdas/adapters/token-verifier.ts')).installLoopbackJwksFetcher(
+      staticJwksFetcher(jwks),
+    );
+    const { handler } = await import('../../lambdas/handlers/ticket.ts');
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+
+    // Act
+    const refused = await handler(ticketEvent('garbage'));
+    const issued = await handler(ticketEvent(signJwt(key, oidcAccessClaims())));
+
+    // Assess
+    expect(refused.statusCode).toBe(401);
+    expect(issued.statusCode).toBe(200);
+    const { ticket } = JSON.parse(issued.body ?? '{}') as { ticket: string };
+    const sealedWith = (bytes: Buffer) => checkTicket(createSecretKey(bytes), ticket, nowSeconds).success;
+    expect(sealedWith(Buffer.from(secret))).toBe(true);
+    expect(sealedWith(Buffer.from('t'.repeat(40)))).toBe(false);
+    expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: secretArn });
+    vi.restoreAllMocks();
   });
 
   it('reads TICKET_TTL_SECONDS in the default handler', async () => {

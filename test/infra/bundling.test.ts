@@ -34,6 +34,8 @@ describe('bundling', () => {
         expect(code.split('\n').length).toBeLessThan(10);
         // The DynamoDB client's wire-protocol target only appears if the SDK itself was bundled.
         expect(code).not.toContain('DynamoDB_20120810');
+        // The plain-HTTP key-set fetcher is the local stack's alone: no deployed function carries it.
+        expect(code).not.toContain('plain HTTP is allowed only for localhost');
         const map = JSON.parse(readFileSync(join(asset, 'index.mjs.map'), 'utf8')) as {
           sourcesContent?: unknown;
         };

@@ -43,9 +43,13 @@ const messageRoutes = [
   'reauth',
 ] as const;
 
+const tickets = ['TABLE_NAME', 'TICKET_KEY_SECRET_ARN', 'TICKET_TTL_SECONDS'];
+/** Every credential endpoint: the app client, cookie mode, and the origins a present Origin must match. */
+const credentialEndpoint = ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE', 'ALLOW_MISSING_ORIGIN'];
+
 /** What each handler loads at cold start (lambdas/handlers/*.ts), with the default props. */
 const expectedVariables: Record<FunctionName, readonly string[]> = {
-  authorizer: [...issuer, 'ALLOW_MISSING_ORIGIN', 'TABLE_NAME', 'TICKET_TTL_SECONDS'],
+  authorizer: [...issuer, 'ALLOW_MISSING_ORIGIN', ...tickets, 'LOGIN_COOKIE', 'ALLOW_QUERY_TOKEN'],
   connect: [...session, 'MAX_CONNECTIONS_PER_USER'],
   disconnect: session,
   default: [...session, ...messageRate],
@@ -56,15 +60,16 @@ const expectedVariables: Record<FunctionName, readonly string[]> = {
   moderation: [...session, ...messageRate],
   presence: [...session, ...messageRate],
   history: [...session, ...messageRate],
-  reauth: [...session, ...messageRate, ...issuer],
+  reauth: [...session, ...messageRate, ...issuer, ...tickets],
   connectionEvents: session,
   sequencer: [...session, ...fanout],
   shardDelivery: [...session, ...fanout],
   sweeper: [...session, 'REAUTH_NOTICE_SECONDS', 'REAUTH_GRACE_SECONDS'],
-  login: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
-  refresh: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
-  logout: ['COGNITO_CLIENT_ID', 'LOGIN_COOKIE'],
-  ticket: [...issuer, 'TABLE_NAME', 'TICKET_TTL_SECONDS'],
+  login: [...credentialEndpoint, 'TABLE_NAME'],
+  password: credentialEndpoint,
+  refresh: credentialEndpoint,
+  logout: [...credentialEndpoint, ...session],
+  ticket: [...issuer, ...tickets, 'LOGIN_COOKIE', 'ALLOW_MISSING_ORIGIN'],
 };
 
 const customProps = {
@@ -118,8 +123,10 @@ describe('function environment', () => {
 
     // Assess
     for (const name of functionNames) {
-      const { tableActions, manageConnections } = functionPermissions[name];
-      expect('TABLE_NAME' in (environments[name] ?? {}), `${name} TABLE_NAME`).toBe(tableActions.length > 0);
+      const { tableActions, tickets, manageConnections } = functionPermissions[name];
+      expect('TABLE_NAME' in (environments[name] ?? {}), `${name} TABLE_NAME`).toBe(
+        tableActions.length > 0 || tickets !== undefined,
+      );
       expect('CALLBACK_URL' in (environments[name] ?? {}), `${name} CALLBACK_URL`).toBe(manageConnections);
     }
     expect(JSON.stringify(environments.sendMessage?.CALLBACK_URL)).toMatch(
@@ -146,8 +153,23 @@ describe('function environment', () => {
         COGNITO_CLIENT_ID: { Ref: clientId },
       });
     }
-    for (const name of ['login', 'refresh', 'logout'] as const) {
+    for (const name of ['login', 'password', 'refresh', 'logout'] as const) {
       expect(environments[name]).toMatchObject({ COGNITO_CLIENT_ID: { Ref: clientId } });
+    }
+  });
+
+  it('gives the functions that seal or open tickets the key secret’s ARN, never its value', () => {
+    // Prepare
+    const template = defaultTemplate();
+    const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+
+    // Act
+    const holders = functionNames.filter((name) => 'TICKET_KEY_SECRET_ARN' in environmentOf(template, name));
+
+    // Assess
+    expect(holders.sort()).toEqual(['authorizer', 'reauth', 'ticket']);
+    for (const name of holders) {
+      expect(environmentOf(template, name).TICKET_KEY_SECRET_ARN).toEqual({ Ref: secretId });
     }
   });
 
@@ -158,6 +180,7 @@ describe('function environment', () => {
       audience: ['parley', 'parley-web'],
       jwksUri: 'https://auth.example.com/keys',
       tokenUse: 'access',
+      groupsClaim: 'roles',
     };
 
     // Act
@@ -172,10 +195,78 @@ describe('function environment', () => {
         OIDC_AUDIENCE: 'parley,parley-web',
         OIDC_JWKS_URI: 'https://auth.example.com/keys',
         OIDC_TOKEN_USE: 'access',
+        OIDC_GROUPS_CLAIM: 'roles',
       });
       expect(environment).not.toHaveProperty('COGNITO_USER_POOL_ID');
     }
     expect(environmentOf(template, 'login')).toHaveProperty('COGNITO_CLIENT_ID');
+  });
+
+  it('turns the token_use check off only when the OIDC issuer says tokenUse: null', () => {
+    // Prepare
+    const props: ParleyStackProps = {
+      oidcIssuer: { issuer: 'https://auth.example.com', audience: ['parley'], tokenUse: null },
+    };
+
+    // Act
+    const environment = environmentOf(synthesize(props), 'authorizer');
+
+    // Assess
+    expect(environment.OIDC_TOKEN_USE).toBe('none');
+    expect(environment).not.toHaveProperty('OIDC_GROUPS_CLAIM');
+  });
+
+  it.each([
+    ['http://auth.example.com', undefined],
+    ['https://auth.example.com', 'http://auth.example.com/keys'],
+    ['https://auth.example.com', 'http://127.0.0.1:8787/.well-known/jwks.json'],
+  ])('refuses an issuer %s whose key set (%s) is not https, at synth', (issuer, jwksUri) => {
+    // Prepare
+    const props: ParleyStackProps = {
+      oidcIssuer: { issuer, audience: ['parley'], tokenUse: 'access', ...(jwksUri ? { jwksUri } : {}) },
+    };
+
+    // Act
+    const message = synthesisError(props);
+
+    // Assess
+    expect(message).toMatch(/oidcIssuer's JWKS URI must be https:\/\//);
+    expect(message).toContain(jwksUri ?? `${issuer}/.well-known/jwks.json`);
+  });
+
+  it('refuses loginCookie without allowedOrigins at synth, saying why', () => {
+    // Prepare
+    const props: ParleyStackProps = { loginCookie: {} };
+
+    // Act
+    const message = synthesisError(props);
+
+    // Assess
+    expect(message).toMatch(/loginCookie needs allowedOrigins/);
+    expect(message).toMatch(/cross-site WebSocket hijacking, login CSRF/);
+  });
+
+  it('sets cookie-only mode and the query-token switch from the props', () => {
+    // Prepare
+    const props: ParleyStackProps = {
+      allowedOrigins: ['https://chat.example.com'],
+      loginCookie: { tokensInBody: false },
+      allowQueryToken: false,
+    };
+
+    // Act
+    const template = synthesize(props);
+
+    // Assess
+    for (const name of ['login', 'password', 'refresh', 'logout', 'ticket', 'authorizer'] as const) {
+      expect(environmentOf(template, name), name).toMatchObject({
+        LOGIN_COOKIE: 'true',
+        TOKENS_IN_BODY: 'false',
+      });
+    }
+    expect(environmentOf(template, 'authorizer').ALLOW_QUERY_TOKEN).toBe('false');
+    expect(environmentOf(defaultTemplate(), 'authorizer').ALLOW_QUERY_TOKEN).toBe('true');
+    expect(environmentOf(defaultTemplate(), 'login')).not.toHaveProperty('TOKENS_IN_BODY');
   });
 
   it('lets the authorizer accept any origin and handshakes without one by default', () => {
@@ -274,8 +365,8 @@ describe('function environment', () => {
     expect(configured).toMatchObject({ REAUTH_NOTICE_SECONDS: '300', REAUTH_GRACE_SECONDS: '10' });
   });
 
-  it.each(['login', 'refresh', 'logout'] as const)(
-    'sets the token cookie from %s only when asked',
+  it.each(['login', 'password', 'refresh', 'logout', 'ticket', 'authorizer'] as const)(
+    'sets the token cookie for %s only when asked',
     (name) => {
       // Prepare
       const templates = [defaultTemplate(), customTemplate()];

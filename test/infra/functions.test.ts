@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { queueConsumers, scheduledFunctions } from '../../lambdas/functions.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, queueConsumers, scheduledFunctions } from '../../lambdas/functions.ts';
 import { functionPermissions } from '../../lib/function-permissions.ts';
 import {
   actionsOf,
@@ -9,33 +9,76 @@ import {
   functionNames,
   functionProperties,
   resourcesOfType,
+  type Statement,
   statementsOf,
   streamReadActions,
+  synthesize,
   tableLogicalId,
   tableStatementsOf,
 } from './template-helpers.ts';
 
-const tableUsers = functionNames.filter((name) => functionPermissions[name].tableActions.length > 0);
+/** The log-writing grant every function has on its own log group (checked on its own below). */
+function isOwnLogWriting(
+  template: ReturnType<typeof defaultTemplate>,
+  name: FunctionName,
+  statement: Statement,
+): boolean {
+  const logGroup = (functionProperties(template, name).LoggingConfig as { LogGroup: { Ref: string } })
+    .LogGroup.Ref;
+  return JSON.stringify(statement.Resource) === JSON.stringify({ 'Fn::GetAtt': [logGroup, 'Arn'] });
+}
+
+beforeAll(() => {
+  // Synthesis is slow on a busy machine: pay for it once, under the hook timeout.
+  defaultTemplate();
+});
 
 describe('permissions', () => {
-  it('scopes ManageConnections to the @connections of its own stage', () => {
+  /** The @connections methods each posting function is granted; `*` is all three. */
+  const connectionGrants: Partial<Record<FunctionName, readonly string[]>> = {
+    connect: ['*'],
+    connectionEvents: ['POST'],
+    default: ['*'],
+    disconnect: ['*'],
+    joinRoom: ['*'],
+    leaveRoom: ['*'],
+    history: ['*'],
+    logout: ['POST', 'DELETE'],
+    moderation: ['*'],
+    presence: ['*'],
+    reauth: ['*'],
+    rooms: ['*'],
+    sendMessage: ['*'],
+    sequencer: ['POST'],
+    shardDelivery: ['POST'],
+    sweeper: ['*'],
+  };
+
+  it('scopes ManageConnections to the @connections of its own stage, by method where it can be', () => {
     // Prepare
     const template = defaultTemplate();
 
     // Act
-    const statements = functionNames.flatMap((name) =>
-      statementsOf(template, name).filter((statement) =>
-        actionsOf(statement).includes('execute-api:ManageConnections'),
-      ),
+    const granted = Object.fromEntries(
+      functionNames.map((name) => [
+        name,
+        statementsOf(template, name)
+          .filter((statement) => actionsOf(statement).includes('execute-api:ManageConnections'))
+          .flatMap((statement) => {
+            expect(actionsOf(statement)).toEqual(['execute-api:ManageConnections']);
+            const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+            return resources.map((resource) => {
+              const method = JSON.stringify(resource).match(/\/prod\/([^/]+)\/@connections\/\*/)?.[1];
+              expect(method, `${name}: ${JSON.stringify(resource)}`).toBeDefined();
+              return method;
+            });
+          }),
+      ]),
     );
 
     // Assess
-    expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) {
-      const resource = JSON.stringify(statement.Resource);
-      expect(resource).toContain('/prod/*/@connections/*');
-      expect(resource).not.toContain('/*/*/@connections');
-      expect(actionsOf(statement)).toEqual(['execute-api:ManageConnections']);
+    for (const name of functionNames) {
+      expect(granted[name], name).toEqual(connectionGrants[name] ?? []);
     }
   });
 
@@ -43,25 +86,9 @@ describe('permissions', () => {
     // Prepare
     const template = defaultTemplate();
     // connect posts too: at the per-user cap it probes older holders and tells rooms about vanished ones.
-    // reauth answers and closes; the sweeper notifies, closes and tells rooms. The authorizer, ticket and
-    // the login functions never reach a connection.
-    const expected = [
-      'connect',
-      'connectionEvents',
-      'default',
-      'disconnect',
-      'history',
-      'joinRoom',
-      'leaveRoom',
-      'moderation',
-      'presence',
-      'reauth',
-      'rooms',
-      'sendMessage',
-      'sequencer',
-      'shardDelivery',
-      'sweeper',
-    ];
+    // reauth answers and closes; the sweeper notifies, closes and tells rooms; logout closes a user's
+    // connections everywhere. The authorizer, ticket, login, password and refresh never reach a connection.
+    const expected = Object.keys(connectionGrants).sort();
 
     // Act
     const granted = functionNames.filter((name) => allowedActions(template, name, 'execute-api:').length > 0);
@@ -76,7 +103,11 @@ describe('permissions', () => {
   it.each(functionNames)('grants %s exactly its mapped table actions', (name) => {
     // Prepare
     const template = defaultTemplate();
-    const expected = functionPermissions[name].tableActions.map((action) => `dynamodb:${action}`).sort();
+    const { tableActions, tickets } = functionPermissions[name];
+    const ticketAction = tickets === 'issue' ? ['PutItem'] : tickets === 'redeem' ? ['DeleteItem'] : [];
+    const expected = [...new Set([...tableActions, ...ticketAction])]
+      .map((action) => `dynamodb:${action}`)
+      .sort();
 
     // Act
     const granted = allowedActions(template, name, 'dynamodb:').filter(
@@ -87,54 +118,156 @@ describe('permissions', () => {
     expect(granted).toEqual(expected);
   });
 
-  it.each(['login', 'refresh', 'logout'] as const)('gives %s no AWS permissions beyond logging', (name) => {
+  it.each(['refresh', 'password'] as const)('gives %s no AWS permissions beyond logging', (name) => {
     // Prepare
     const template = defaultTemplate();
 
     // Act
-    const statements = statementsOf(template, name);
+    const statements = statementsOf(template, name).filter(
+      (statement) => !isOwnLogWriting(template, name, statement),
+    );
 
     // Assess
     expect(statements).toEqual([]);
   });
 
-  it.each([
-    ['authorizer', 'dynamodb:DeleteItem'],
-    ['ticket', 'dynamodb:PutItem'],
-  ] as const)('lets %s reach ticket items only, with %s alone', (name, action) => {
+  it.each(functionNames)('lets %s write to its own log group and to no other', (name) => {
+    // Prepare
+    const template = defaultTemplate();
+    const logGroup = (functionProperties(template, name).LoggingConfig as { LogGroup: { Ref: string } })
+      .LogGroup.Ref;
+
+    // Act
+    const logging = statementsOf(template, name).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('logs:')),
+    );
+    const roleId = (functionProperties(template, name).Role as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ][0];
+    const role = template.toJSON().Resources[roleId] as { Properties: { ManagedPolicyArns?: unknown } };
+
+    // Assess
+    expect(logging).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+      },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets login read and write the failed-login record of a username, and nothing else', () => {
     // Prepare
     const template = defaultTemplate();
     const tableId = tableLogicalId(template);
 
     // Act
-    const statements = statementsOf(template, name);
+    const statements = statementsOf(template, 'login').filter(
+      (statement) => !isOwnLogWriting(template, 'login', statement),
+    );
 
     // Assess
     expect(statements).toEqual([
       {
         Effect: 'Allow',
-        Action: action,
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TICKET#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOGIN#*'] } },
       },
     ]);
   });
 
-  it.each(tableUsers)('restricts the items %s may reach exactly as mapped', (name) => {
+  it.each([
+    ['authorizer', 'dynamodb:DeleteItem'],
+    ['reauth', 'dynamodb:DeleteItem'],
+    ['ticket', 'dynamodb:PutItem'],
+  ] as const)('lets %s reach ticket items with %s alone, and read the ticket key alone', (name, action) => {
     // Prepare
     const template = defaultTemplate();
-    const { leadingKeys } = functionPermissions[name];
+    const tableId = tableLogicalId(template);
+    const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
 
     // Act
-    const conditions = tableStatementsOf(template, name).map((statement) => statement.Condition);
+    const statements = statementsOf(template, name);
 
     // Assess
-    expect(conditions).toHaveLength(1);
-    for (const condition of conditions) {
-      expect(condition).toEqual(
-        leadingKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } } : undefined,
-      );
-    }
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: action,
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TICKET#*'] } },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: { Ref: secretId },
+    });
+    expect(
+      statements.filter((statement) => JSON.stringify(statement).includes('secretsmanager')),
+    ).toHaveLength(1);
+  });
+
+  it('lets no other function read the ticket key', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const readers = functionNames.filter(
+      (name) => allowedActions(template, name, 'secretsmanager:').length > 0,
+    );
+
+    // Assess
+    expect(readers.sort()).toEqual(['authorizer', 'reauth', 'ticket']);
+  });
+
+  const lifecycle = ['CONN#*', 'ROOM#*', 'USER#*'];
+  it.each<[FunctionName, readonly string[]]>([
+    ['connect', lifecycle],
+    ['disconnect', lifecycle],
+    // Every message route may close its caller (kept sending while refused), removing its rows.
+    ['default', lifecycle],
+    // With `since`, a join reads (and may fill holes in) the room's history.
+    ['joinRoom', [...lifecycle, 'HIST#*']],
+    ['leaveRoom', lifecycle],
+    ['sendMessage', lifecycle],
+    ['rooms', [...lifecycle, 'HIST#*', 'ROOMS']],
+    ['moderation', lifecycle],
+    ['presence', lifecycle],
+    ['history', [...lifecycle, 'HIST#*']],
+    ['connectionEvents', lifecycle],
+    ['reauth', lifecycle],
+    ['sequencer', [...lifecycle, 'HIST#*', 'BUDGET']],
+    ['shardDelivery', [...lifecycle, 'BUDGET']],
+    ['sweeper', [...lifecycle, 'SWEEP#*']],
+    ['login', ['LOGIN#*']],
+    ['logout', lifecycle],
+  ])('restricts %s to the items it uses with dynamodb:LeadingKeys', (name, leadingKeys) => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const conditions = tableStatementsOf(template, name)
+      .filter((statement) => !JSON.stringify(statement.Condition).includes('TICKET#'))
+      .map((statement) => statement.Condition);
+
+    // Assess
+    expect(conditions).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } }]);
+  });
+
+  it('leaves no function with table access that LeadingKeys does not restrict', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const unrestricted = functionNames.flatMap((name) =>
+      tableStatementsOf(template, name)
+        .filter((statement) => !statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'])
+        .map(() => name),
+    );
+
+    // Assess
+    expect(unrestricted).toEqual([]);
   });
 
   it('grants table actions on the table, and on its indexes only to functions that query', () => {
@@ -150,13 +283,14 @@ describe('permissions', () => {
     // Assess
     expect(statements.length).toBeGreaterThan(0);
     for (const { name, statement } of statements) {
-      const queries = functionPermissions[name].tableActions.includes('Query');
+      const queries = actionsOf(statement).includes('dynamodb:Query');
       expect(statement.Resource, name).toEqual(
         queries ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : tableArn,
       );
     }
-    // The sweeper finds due connections through the bySweep index.
+    // The sweeper finds due connections through the bySweep index, logout a user's through byUser.
     expect(JSON.stringify(tableStatementsOf(template, 'sweeper')[0]?.Resource)).toContain('/index/*');
+    expect(JSON.stringify(tableStatementsOf(template, 'logout')[0]?.Resource)).toContain('/index/*');
   });
 
   it('lets connectionEvents read the table stream for its event source', () => {
@@ -173,6 +307,45 @@ describe('permissions', () => {
         allowedActions(template, name, 'dynamodb:').filter((a) => streamReadActions.includes(a)),
       ).toEqual([]);
     }
+  });
+
+  it('grants on "*" only where AWS requires it, each listed with the reason', () => {
+    // Prepare
+    const templates = [defaultTemplate(), synthesize({ createApiGatewayLoggingRole: true })];
+    /** Every grant on `*` in the stack (inline statements and AWS managed policies), and why. */
+    const whyAwsRequiresIt: Record<string, string> = {
+      // The DynamoDB event source of connectionEvents: DescribeStream, GetRecords and GetShardIterator
+      // are granted on the stream's ARN, but ListStreams has no resource type at all (Service
+      // Authorization Reference for DynamoDB): it lists the streams of the account.
+      'inline dynamodb:ListStreams': 'ListStreams has no resource type',
+      // Only with createApiGatewayLoggingRole: the role API Gateway assumes to write logs for every REST
+      // and WebSocket API of the account and Region (AWS::ApiGateway::Account is account-wide), so it
+      // cannot name one log group. The AWS managed policy API Gateway documents for it.
+      'managed AmazonAPIGatewayPushToCloudWatchLogs': 'the account-wide API Gateway logging role',
+    };
+
+    // Act
+    const wildcards = new Set<string>();
+    for (const template of templates) {
+      for (const [, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
+        for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          if (!resources.includes('*')) continue;
+          for (const action of actionsOf(statement)) wildcards.add(`inline ${action}`);
+        }
+      }
+      // AWS managed policies: every one attached anywhere is listed, by name.
+      for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+        for (const arn of (role.Properties.ManagedPolicyArns as unknown[] | undefined) ?? []) {
+          wildcards.add(
+            `managed ${JSON.stringify(arn).match(/policy\/(?:service-role\/)?([A-Za-z0-9]+)/)?.[1]}`,
+          );
+        }
+      }
+    }
+
+    // Assess
+    expect([...wildcards].sort()).toEqual(Object.keys(whyAwsRequiresIt).sort());
   });
 });
 

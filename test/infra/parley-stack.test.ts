@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAttributeNames, tableLayout } from '../../lambdas/adapters/table-layout.ts';
 import {
   type FunctionName,
@@ -11,6 +11,7 @@ import {
   webSocketRoutes,
 } from '../../lambdas/functions.ts';
 import { functionPermissions } from '../../lib/function-permissions.ts';
+import { httpAccessLogFormat } from '../../lib/http-api.ts';
 import { accessLogFormat } from '../../lib/realtime-api.ts';
 import {
   defaultTemplate,
@@ -21,6 +22,11 @@ import {
   statementsOf,
   synthesize,
 } from './template-helpers.ts';
+
+beforeAll(() => {
+  // Synthesis is slow on a busy machine: pay for it once, under the hook timeout.
+  defaultTemplate();
+});
 
 describe('WebSocket API', () => {
   it('puts the authorizer on $connect and on no other route', () => {
@@ -142,7 +148,10 @@ describe('WebSocket API', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
     });
     for (const name of functionNames.filter((n) => functionPermissions[n].manageConnections)) {
-      expect(JSON.stringify(statementsOf(template, name))).toContain('/beta/*/@connections/*');
+      expect(JSON.stringify(statementsOf(template, name))).toMatch(
+        /\/beta\/(\*|POST|DELETE)\/@connections\/\*/,
+      );
+      expect(JSON.stringify(statementsOf(template, name))).not.toContain('/prod/');
     }
   });
 
@@ -297,6 +306,20 @@ describe('table', () => {
     });
   });
 
+  it('protects the table and the user pool from deletion when they are retained, and only then', () => {
+    // Prepare
+    const destroyable = synthesize({ removalPolicy: RemovalPolicy.DESTROY });
+
+    // Act
+    const retained = defaultTemplate();
+
+    // Assess
+    retained.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    retained.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
+    destroyable.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    destroyable.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'INACTIVE' });
+  });
+
   it('keeps the table and the user pool when the stack is deleted, unless told otherwise', () => {
     // Prepare
     const props = { removalPolicy: RemovalPolicy.DESTROY };
@@ -352,6 +375,37 @@ describe('identity', () => {
       TokenValidityUnits: { AccessToken: 'minutes', RefreshToken: 'minutes' },
       AllowedOAuthFlowsUserPoolClient: false,
     });
+  });
+
+  it('lets a user’s own access token change display attributes only, never email or phone', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const client = resourcesOfType(template, 'AWS::Cognito::UserPoolClient')[0]?.[1].Properties ?? {};
+
+    // Assess
+    expect([...(client.WriteAttributes as string[])].sort()).toEqual([
+      'locale',
+      'name',
+      'nickname',
+      'zoneinfo',
+    ]);
+  });
+
+  it('generates the ticket key in Secrets Manager at deploy, so no template or variable holds it', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const secrets = resourcesOfType(template, 'AWS::SecretsManager::Secret');
+
+    // Assess
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0]?.[1].Properties).toMatchObject({
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    expect(secrets[0]?.[1].Properties.SecretString).toBeUndefined();
   });
 
   it('creates the admin and moderator groups', () => {
@@ -410,9 +464,46 @@ describe('HTTP API', () => {
     });
   });
 
+  it('writes HTTP API access logs to a log group with a format that cannot carry a credential', () => {
+    // Prepare
+    const template = defaultTemplate();
+
+    // Act
+    const stage = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').find(
+      ([, candidate]) => candidate.Properties.StageName === '$default',
+    )?.[1];
+    const settings = stage?.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+
+    // Assess
+    expect(JSON.stringify(settings.DestinationArn)).toMatch(/HttpAccessLogs/);
+    expect(settings.Format).toBe(httpAccessLogFormat);
+    // No header, query string, path, body, cookie or user agent variable: those carry tokens and passwords.
+    expect(settings.Format.toLowerCase()).not.toMatch(
+      /header|querystring|path|body|cookie|useragent|authorizer|token/,
+    );
+    for (const variable of ['requestId', 'routeKey', 'status', 'identity.sourceIp', 'error.messageString']) {
+      expect(settings.Format).toContain(`$context.${variable}`);
+    }
+    const line = JSON.parse(
+      httpAccessLogFormat
+        .replace('$context.error.messageString', '"-"')
+        .replace('$context.requestTimeEpoch', '1')
+        .replace(/\$context\.[A-Za-z.]+/g, 'x'),
+    );
+    expect(line).toMatchObject({ routeKey: 'x', status: 'x', error: '-' });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
   it('allows cross-origin credentials when /login sets the token cookie', () => {
     // Prepare
-    const props = { corsAllowedOrigins: ['https://chat.example.com'], loginCookie: {} };
+    const props = {
+      corsAllowedOrigins: ['https://chat.example.com'],
+      allowedOrigins: ['https://chat.example.com'],
+      loginCookie: {},
+    };
 
     // Act
     const template = synthesize(props);

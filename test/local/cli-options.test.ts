@@ -5,6 +5,45 @@ import { cliOptions, defaultPort, parseCliArguments, usage } from '../../local/c
 /** Any existing file will do: the key itself is read (and checked) by the identity provider. */
 const existingFile = fileURLToPath(import.meta.url);
 
+describe('npm start options for authentication', () => {
+  it('reads --users, --allow-query-token and --tokens-in-body', () => {
+    // Act
+    const result = parseCliArguments([
+      '--users',
+      existingFile,
+      '--allow-query-token',
+      'false',
+      '--tokens-in-body',
+      'false',
+    ]);
+
+    // Assess
+    expect(result).toEqual({
+      success: true,
+      data: {
+        kind: 'start',
+        options: {
+          port: defaultPort,
+          identity: { usersFile: existingFile },
+          policies: { allowQueryToken: false, tokensInBody: false },
+        },
+      },
+    });
+  });
+
+  it.each([
+    [
+      ['--users', '/no/such/users.json'],
+      '--users must name an existing users file, got "/no/such/users.json"',
+    ],
+    [['--allow-query-token', 'no'], '--allow-query-token must be true or false, got "no"'],
+    [['--tokens-in-body', '0'], '--tokens-in-body must be true or false, got "0"'],
+  ])('refuses %j with a message naming the flag', (args, message) => {
+    // Act / Assess
+    expect(parseCliArguments(args)).toEqual({ success: false, error: message });
+  });
+});
+
 describe('npm start options', () => {
   it('defaults to port 8787 in memory', () => {
     // Act / Assess

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   loadConnectPolicyConfig,
+  loadCredentialSourceConfig,
   loadOriginConfig,
   loadSessionPolicyConfig,
   loadSweepConfig,
@@ -48,6 +49,8 @@ describe('local stack policies', () => {
       reauthGraceSeconds: 7,
       connectProbeMinAgeSeconds: 8,
       ticketTtlSeconds: 9,
+      allowQueryToken: false,
+      tokensInBody: true,
     });
 
     // Assess
@@ -74,6 +77,8 @@ describe('local stack policies', () => {
       REAUTH_GRACE_SECONDS: '7',
       CONNECT_PROBE_MIN_AGE_SECONDS: '8',
       TICKET_TTL_SECONDS: '9',
+      ALLOW_QUERY_TOKEN: 'false',
+      TOKENS_IN_BODY: 'true',
     });
     expect(Object.keys(environment).sort()).toEqual(
       [
@@ -107,6 +112,8 @@ describe('local stack policies', () => {
       reauthGraceSeconds: 5,
       connectProbeMinAgeSeconds: 1,
       ticketTtlSeconds: 2,
+      allowQueryToken: false,
+      tokensInBody: false,
     });
 
     // Act
@@ -117,6 +124,7 @@ describe('local stack policies', () => {
       sweep: loadSweepConfig(env),
       tickets: loadTicketConfig(env),
       cookie: loadTokenCookieConfig(env),
+      sources: loadCredentialSourceConfig(env),
     };
 
     // Assess
@@ -125,8 +133,9 @@ describe('local stack policies', () => {
       session: { rateLimit: { perSecond: 3, burst: 6 }, closeAfterRefusals: 7 },
       origins: { allowedOrigins: new Set(['http://app.parley.test']), allowMissingOrigin: false },
       sweep: { reauthNoticeSeconds: 4, reauthGraceSeconds: 5 },
-      tickets: { tableName: undefined, ttlSeconds: 2 },
-      cookie: { enabled: true },
+      tickets: { store: undefined, ttlSeconds: 2 },
+      cookie: { enabled: true, tokensInBody: false },
+      sources: { allowQueryToken: false, cookie: { enabled: true, tokensInBody: false } },
     });
   });
 });

@@ -16,7 +16,10 @@ export interface LoginTokens {
   readonly expiresIn: number;
   /** Every `Set-Cookie` header of the response. */
   readonly setCookies: readonly string[];
-  /** `parley_token=<token>` from Set-Cookie, ready for a `Cookie` header; undefined without one. */
+  /**
+   * The token cookie from Set-Cookie (`__Host-parley_token=<token>` host-only, `parley_token=<token>`
+   * with a Domain), ready for a `Cookie` header; undefined without one.
+   */
   readonly cookie: string | undefined;
 }
 
@@ -37,9 +40,7 @@ export async function login(stack: Stack, username: string): Promise<LoginTokens
     throw new Error(`login as ${username} answered ${response.status}`);
   }
   const setCookies = response.headers.getSetCookie();
-  const cookie = setCookies
-    .map((header) => header.split(';')[0]?.trim() ?? '')
-    .find((pair) => pair.startsWith('parley_token=') && pair !== 'parley_token=');
+  const cookie = cookiePair(setCookies, /^(__Host-)?parley_token=/);
   return {
     token: body.token,
     refreshToken: body.refreshToken,
@@ -49,9 +50,17 @@ export async function login(stack: Stack, username: string): Promise<LoginTokens
   };
 }
 
+/** The `name=value` of the first non-empty cookie in `setCookies` whose name matches. */
+export function cookiePair(setCookies: readonly string[], name: RegExp): string | undefined {
+  return setCookies
+    .map((header) => header.split(';')[0]?.trim() ?? '')
+    .find((pair) => name.test(pair) && !pair.endsWith('='));
+}
+
 export const refresh = (stack: Stack, refreshToken: string) => post(stack, '/refresh', { refreshToken });
 
-export const logout = (stack: Stack, refreshToken: string) => post(stack, '/logout', { refreshToken });
+export const logout = (stack: Stack, refreshToken: string, options: { everywhere?: boolean } = {}) =>
+  post(stack, '/logout', { refreshToken, ...options });
 
 export const requestTicket = (stack: Stack, token: string) =>
   fetch(`${stack.httpUrl}/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });

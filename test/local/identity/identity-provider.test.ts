@@ -7,6 +7,7 @@ import { loadAuthConfig } from '../../../lambdas/config.ts';
 import { ConfigurationError } from '../../../lambdas/core/errors.ts';
 import { createAuthorizerHandler } from '../../../lambdas/handlers/authorizer.ts';
 import { createIdentityProvider } from '../../../local/identity/identity-provider.ts';
+import { LoopbackHttpFetcher } from '../../../local/identity/loopback-jwks-fetcher.ts';
 import { uuidV5 } from '../../../local/identity/user-directory.ts';
 import { authorizerEvent, testMethodArn } from '../../fixtures/http-events.ts';
 import { form, type IdentityServer, post, startIdentityServer } from './identity-server.ts';
@@ -21,8 +22,11 @@ async function start(props: Parameters<typeof startIdentityServer>[0] = {}): Pro
 }
 
 /** The authorizer's verifier, configured exactly as the local stack configures it: from the env map. */
+/** The authorizer's verifier for the provider's environment, with the loopback fetcher the local stack installs. */
 const verifierFor = (server: IdentityServer) =>
-  createTokenVerifier(loadAuthConfig(server.provider.authorizerEnv).issuer);
+  createTokenVerifier(loadAuthConfig(server.provider.authorizerEnv).issuer, {
+    fetcher: new LoopbackHttpFetcher(),
+  });
 
 const decode = (token: string, part: 0 | 1) =>
   JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -195,6 +199,7 @@ describe('local identity provider over HTTP', () => {
       OIDC_AUDIENCE: 'parley-local',
       OIDC_JWKS_URI: `${server.baseUrl}/.well-known/jwks.json`,
       OIDC_TOKEN_USE: 'access',
+      OIDC_GROUPS_CLAIM: 'cognito:groups',
     });
   });
 
@@ -240,13 +245,17 @@ describe('local identity provider state', () => {
     expect(refreshed.status).toBe(200);
     // A token from before the restart still verifies against the restarted provider's keys (its `iss`
     // names the first port, so this verifier trusts that issuer; a fixed port keeps `iss` stable too).
-    const verifier = createTokenVerifier({
-      kind: 'oidc',
-      issuer: first.baseUrl,
-      audience: ['parley-local'],
-      jwksUri: `${first.baseUrl}/.well-known/jwks.json`,
-      tokenUse: 'access',
-    });
+    const verifier = createTokenVerifier(
+      {
+        kind: 'oidc',
+        issuer: first.baseUrl,
+        audience: ['parley-local'],
+        jwksUri: `${first.baseUrl}/.well-known/jwks.json`,
+        tokenUse: 'access',
+        groupsClaim: 'cognito:groups',
+      },
+      { fetcher: new LoopbackHttpFetcher() },
+    );
     verifier.cacheJwks(second.provider.jwks);
     expect(await verifier.verify(String(login.body.token))).toMatchObject({
       success: true,

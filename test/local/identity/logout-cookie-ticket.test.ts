@@ -6,12 +6,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier } from '../../../lambdas/adapters/token-verifier.ts';
 import { loadAuthConfig } from '../../../lambdas/config.ts';
+import { hostOnlyTokenCookieName } from '../../../lambdas/core/credential-names.ts';
+import { credentialExtractors } from '../../../lambdas/core/credential-sources.ts';
 import type { Identity } from '../../../lambdas/core/identity.ts';
 import type { TicketStore } from '../../../lambdas/core/ports.ts';
 import { createAuthorizerHandler } from '../../../lambdas/handlers/authorizer.ts';
 import { createTicketHandler } from '../../../lambdas/handlers/ticket.ts';
+import { LoopbackHttpFetcher } from '../../../local/identity/loopback-jwks-fetcher.ts';
 import { uuidV5 } from '../../../local/identity/user-directory.ts';
 import { authorizerEvent, ticketEvent } from '../../fixtures/http-events.ts';
+import { testTicketKeySource } from '../../fixtures/tickets.ts';
 import { form, type IdentityServer, post, startIdentityServer } from './identity-server.ts';
 
 const servers: IdentityServer[] = [];
@@ -28,17 +32,16 @@ afterEach(async () => {
 });
 
 const verifierFor = (server: IdentityServer) =>
-  createTokenVerifier(loadAuthConfig(server.provider.authorizerEnv).issuer);
+  createTokenVerifier(loadAuthConfig(server.provider.authorizerEnv).issuer, {
+    fetcher: new LoopbackHttpFetcher(),
+  });
 
 /** Single-use tickets in memory, with the same contract as DynamoTicketStore. */
 function memoryTicketStore(now: () => number = Date.now): TicketStore {
   const tickets = new Map<string, { identity: Identity; validUntil: number }>();
-  let counter = 0;
   return {
-    async issue(identity, ttlSeconds) {
-      const ticket = `${'t'.repeat(40)}${String(counter++).padStart(3, '0')}`;
-      tickets.set(ticket, { identity, validUntil: now() + ttlSeconds * 1000 });
-      return ticket;
+    async save(ticket, identity, validUntil) {
+      tickets.set(ticket, { identity, validUntil });
     },
     async redeem(ticket) {
       const entry = tickets.get(ticket);
@@ -97,9 +100,9 @@ describe('POST /logout on the local identity provider', () => {
 });
 
 describe('the token cookie on the local identity provider', () => {
-  it('is set by /login and /refresh and cleared by /logout when enabled', async () => {
+  it('is set by /login and /refresh and cleared by /logout when enabled, host-only under __Host-', async () => {
     // Prepare
-    const server = await start({ tokenCookie: { enabled: true } });
+    const server = await start({ tokenCookie: { enabled: true, tokensInBody: true } });
 
     // Act
     const login = await post(server.baseUrl, '/login', { username: 'alice', password: 'password1' });
@@ -108,15 +111,17 @@ describe('the token cookie on the local identity provider', () => {
 
     // Assess
     expect(login.headers.getSetCookie()).toEqual([
-      `parley_token=${login.body.token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${login.body.expiresIn}`,
+      `__Host-parley_token=${login.body.token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${login.body.expiresIn}`,
     ]);
     expect(refresh.headers.getSetCookie()).toEqual([
       expect.stringMatching(
-        new RegExp(`^parley_token=${String(refresh.body.token).replace(/\./g, '\\.')}; `),
+        new RegExp(`^__Host-parley_token=${String(refresh.body.token).replace(/\./g, '\\.')}; `),
       ),
     ]);
     expect(logout.headers.getSetCookie()).toEqual([
-      'parley_token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0',
+      '__Host-parley_token=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/refresh; Max-Age=0',
+      '__Secure-parley_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/logout; Max-Age=0',
     ]);
   });
 
@@ -133,14 +138,15 @@ describe('the token cookie on the local identity provider', () => {
 
   it('carries a token the authorizer accepts', async () => {
     // Prepare
-    const server = await start({ tokenCookie: { enabled: true } });
+    const server = await start({ tokenCookie: { enabled: true, tokensInBody: true } });
     const login = await post(server.baseUrl, '/login', { username: 'carol', password: 'password3' });
     const cookie = login.headers.getSetCookie()[0]?.split(';')[0] ?? '';
 
     // Act
-    const allowed = await createAuthorizerHandler({ verifier: verifierFor(server) })(
-      authorizerEvent({ headers: { Cookie: `theme=dark; ${cookie}` } }),
-    );
+    const allowed = await createAuthorizerHandler({
+      verifier: verifierFor(server),
+      extractors: credentialExtractors({ allowQueryToken: true, cookieName: hostOnlyTokenCookieName }),
+    })(authorizerEvent({ headers: { Cookie: `theme=dark; ${cookie}` } }));
 
     // Assess
     expect(allowed.principalId).toBe(uuidV5('carol'));
@@ -154,8 +160,15 @@ describe('tickets for local tokens', () => {
     const server = await start();
     const tickets = memoryTicketStore();
     const login = await post(server.baseUrl, '/login', { username: 'dave', password: 'password4' });
-    const ticketHandler = createTicketHandler({ verifier: verifierFor(server), tickets });
-    const authorizer = createAuthorizerHandler({ verifier: verifierFor(server), tickets });
+    const ticketHandler = createTicketHandler({
+      verifier: verifierFor(server),
+      tickets,
+      ticketKey: testTicketKeySource,
+    });
+    const authorizer = createAuthorizerHandler({
+      verifier: verifierFor(server),
+      tickets: { store: tickets, key: testTicketKeySource },
+    });
 
     // Act
     const issued = await ticketHandler(ticketEvent(String(login.body.token)));
@@ -177,16 +190,22 @@ describe('tickets for local tokens', () => {
     const server = await start();
     const tickets = memoryTicketStore(() => now);
     const login = await post(server.baseUrl, '/login', { username: 'dave', password: 'password4' });
-    const issued = await createTicketHandler({ verifier: verifierFor(server), tickets, ttlSeconds: 2 })(
-      ticketEvent(String(login.body.token)),
-    );
+    const issued = await createTicketHandler({
+      verifier: verifierFor(server),
+      tickets,
+      ticketKey: testTicketKeySource,
+      ttlSeconds: 2,
+      now: () => now,
+    })(ticketEvent(String(login.body.token)));
     const { ticket } = JSON.parse(issued.body ?? '{}') as { ticket: string };
 
     // Act
     now += 2_001;
-    const late = await createAuthorizerHandler({ verifier: verifierFor(server), tickets })(
-      authorizerEvent({ ticket }),
-    ).catch((error: Error) => error);
+    const late = await createAuthorizerHandler({
+      verifier: verifierFor(server),
+      tickets: { store: tickets, key: testTicketKeySource },
+      now: () => now,
+    })(authorizerEvent({ ticket })).catch((error: Error) => error);
 
     // Assess
     expect((late as Error).message).toBe('Unauthorized');

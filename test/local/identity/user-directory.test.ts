@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,7 +84,12 @@ describe('UserDirectory', () => {
     const alice = await users.authenticate('alice', 'password1');
 
     // Assess
-    expect(carol).toEqual({ username: 'carol', sub: uuidV5('carol'), groups: ['moderator'] });
+    expect(carol).toEqual({
+      username: 'carol',
+      sub: uuidV5('carol'),
+      groups: ['moderator'],
+      mustChangePassword: false,
+    });
     expect(dave?.groups).toEqual(['admin']);
     expect(alice?.groups).toEqual([]);
     expect(await users.authenticate('bob', 'password1')).toBeUndefined();
@@ -124,11 +129,13 @@ describe('UserDirectory', () => {
       username: 'erin',
       sub: 'erin-sub-1',
       groups: ['moderator'],
+      mustChangePassword: false,
     });
     expect(await users.authenticate('frank', 'frank-pass')).toEqual({
       username: 'frank',
       sub: uuidV5('frank'),
       groups: [],
+      mustChangePassword: false,
     });
     expect(await users.authenticate('alice', 'password1')).toBeUndefined();
   });
@@ -176,5 +183,96 @@ describe('UserDirectory', () => {
 
     // Assess
     await expect(loading).rejects.toThrow(message);
+  });
+});
+
+describe('UserDirectory on a users file', () => {
+  it('creates a missing file with the demo users, readable by its owner only', async () => {
+    // Prepare
+    const file = join(dir, 'identity', 'users.json');
+
+    // Act
+    const users = await UserDirectory.openOrCreate(file);
+
+    // Assess
+    expect((await users.list()).map((user) => [user.username, user.groups])).toEqual([
+      ['alice', []],
+      ['bob', []],
+      ['carol', ['moderator']],
+      ['dave', ['admin']],
+    ]);
+    expect(await users.authenticate('dave', 'password4')).toMatchObject({ username: 'dave' });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readFile(file, 'utf8')).not.toContain('password4');
+  });
+
+  it('sees users another process adds or removes, without a restart', async () => {
+    // Prepare
+    const file = join(dir, 'users.json');
+    const serving = await UserDirectory.openOrCreate(file);
+    const editing = await UserDirectory.fromFile(file);
+
+    // Act
+    await editing.add('erin', 'erin-pass', { groups: ['moderator'] });
+    const added = await serving.authenticate('erin', 'erin-pass');
+    await editing.remove('alice');
+    const removed = await serving.authenticate('alice', 'password1');
+
+    // Assess
+    expect(added).toEqual({
+      username: 'erin',
+      sub: uuidV5('erin'),
+      groups: ['moderator'],
+      mustChangePassword: false,
+    });
+    expect(removed).toBeUndefined();
+  });
+
+  it('marks a user who must change the password, and writes the new password back', async () => {
+    // Prepare
+    const file = join(dir, 'users.json');
+    const users = await UserDirectory.openOrCreate(file, 'no users');
+    await users.add('frank', 'Temp-pass-1', { mustChangePassword: true });
+
+    // Act
+    const before = await users.authenticate('frank', 'Temp-pass-1');
+    await users.setPassword('frank', 'New-pass-22!', false);
+    const reread = await UserDirectory.fromFile(file);
+
+    // Assess
+    expect(before?.mustChangePassword).toBe(true);
+    expect(await reread.authenticate('frank', 'Temp-pass-1')).toBeUndefined();
+    expect(await reread.authenticate('frank', 'New-pass-22!')).toMatchObject({ mustChangePassword: false });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      users: [
+        { username: 'frank', passwordHash: expect.stringMatching(/^\$scrypt\$/), sub: uuidV5('frank') },
+      ],
+    });
+  });
+
+  it('refuses a username that is taken or invalid', async () => {
+    // Prepare
+    const users = await UserDirectory.openOrCreate(join(dir, 'users.json'));
+
+    // Act
+    const taken = users.add('alice', 'x');
+    const invalid = users.add('two words', 'x');
+
+    // Assess
+    await expect(taken).rejects.toThrow('user "alice" already exists');
+    await expect(invalid).rejects.toThrow(/username must be 1 to 128 characters/);
+  });
+
+  it('refuses a non-boolean mustChangePassword in a users file', async () => {
+    // Prepare
+    const file = await usersFile({
+      users: [{ username: 'gina', passwordHash: await hashPassword('x'), mustChangePassword: 'yes' }],
+    });
+
+    // Act
+    const loading = UserDirectory.fromFile(file);
+
+    // Assess
+    await expect(loading).rejects.toThrow(/users\[0\]\.mustChangePassword must be true or false/);
   });
 });

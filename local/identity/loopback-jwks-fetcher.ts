@@ -2,14 +2,14 @@
  * A JWKS fetcher for plain-HTTP issuers on this machine (the local identity provider).
  *
  * aws-jwt-verify's default fetcher speaks HTTPS only, which is right for every real issuer. The local
- * stack serves its JWKS over http://127.0.0.1, so it needs this fetcher; it refuses every host that is
- * not a loopback address, so a configuration mistake cannot turn into fetching keys over the network
- * in clear text.
+ * stack serves its JWKS over http://127.0.0.1, so it installs this fetcher in the token verifier
+ * (`installLoopbackJwksFetcher`) before it imports the handlers; nothing under lambdas/ imports it, so
+ * it is not in any deployed bundle. It refuses every host that is not a loopback address, so a
+ * configuration mistake cannot turn into fetching keys over the network in clear text.
  */
 
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
-import { ConfigurationError } from '../core/errors.ts';
 
 /** Hosts a plain-HTTP JWKS URI may name. `URL.hostname` keeps IPv6 brackets. */
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -88,19 +88,6 @@ export class LoopbackHttpFetcher implements Fetcher {
     }
     return body;
   }
-}
-
-/**
- * The fetcher a JWKS URI needs: `undefined` (aws-jwt-verify's HTTPS default) for `https:`, a
- * {@link LoopbackHttpFetcher} for loopback `http:`; anything else is a configuration error.
- */
-export function jwksFetcherFor(jwksUri: string): Fetcher | undefined {
-  const url = parseUrl(jwksUri);
-  if (url?.protocol === 'https:') return undefined;
-  if (url !== undefined && isLoopbackHttpUrl(jwksUri)) return new LoopbackHttpFetcher();
-  throw new ConfigurationError([
-    `OIDC_JWKS_URI must be an https:// URL, or http:// on localhost, 127.0.0.1 or [::1], got "${jwksUri}"`,
-  ]);
 }
 
 function parseUrl(uri: string): URL | undefined {

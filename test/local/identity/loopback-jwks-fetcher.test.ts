@@ -2,9 +2,9 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLoopbackHttpUrl, LoopbackHttpFetcher } from '../../lambdas/adapters/http-jwks-fetcher.ts';
-import { createTokenVerifier } from '../../lambdas/adapters/token-verifier.ts';
-import { jwksOf, oidcAccessClaims, rsaKey, signJwt } from '../fixtures/jwt.ts';
+import { createTokenVerifier } from '../../../lambdas/adapters/token-verifier.ts';
+import { isLoopbackHttpUrl, LoopbackHttpFetcher } from '../../../local/identity/loopback-jwks-fetcher.ts';
+import { jwksOf, oidcAccessClaims, rsaKey, signJwt } from '../../fixtures/jwt.ts';
 
 const key = rsaKey('http-jwks-key');
 let server: Server | undefined;
@@ -31,13 +31,17 @@ describe('token verification against a loopback HTTP JWKS', () => {
       requests.push(`${req.method} ${req.url}`);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwksOf(key)));
     });
-    const verifier = createTokenVerifier({
-      kind: 'oidc',
-      issuer: base,
-      audience: ['parley-test'],
-      jwksUri: `${base}/.well-known/jwks.json`,
-      tokenUse: 'access',
-    });
+    const verifier = createTokenVerifier(
+      {
+        kind: 'oidc',
+        issuer: base,
+        audience: ['parley-test'],
+        jwksUri: `${base}/.well-known/jwks.json`,
+        tokenUse: 'access',
+        groupsClaim: 'groups',
+      },
+      { fetcher: new LoopbackHttpFetcher() },
+    );
     const token = signJwt(key, oidcAccessClaims({ iss: base, aud: 'parley-test', sub: 'loopback-user' }));
 
     // Act
