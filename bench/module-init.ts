@@ -54,6 +54,10 @@ const importEnvironment = handlerEnvironment({
   publicationQueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/parley-publications.fifo',
   deliveryQueueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/parley-deliveries.fifo',
   region: 'us-east-1',
+  secrets: {
+    endpoint: 'http://127.0.0.1:9',
+    ticketKeySecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:parley-ticket-key',
+  },
   authorizerEnv: {
     AUTH_MODE: 'cognito',
     COGNITO_USER_POOL_ID: 'us-east-1_BenchPool1',

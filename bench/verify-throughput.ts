@@ -7,6 +7,7 @@
  */
 import { verify } from 'node:crypto';
 import { createTokenVerifier } from '../lambdas/adapters/token-verifier.ts';
+import { loadAuthConfig } from '../lambdas/config.ts';
 import { createAuthorizerHandler } from '../lambdas/handlers/authorizer.ts';
 import {
   jwksOf,
@@ -53,13 +54,15 @@ function bareVerify(key: TestKey, tokens: readonly string[]): number {
 export async function measureVerifyThroughput(options: VerifyThroughputOptions): Promise<BenchEntry[]> {
   const key = rsaKey();
   const tokens = distinctTokens(key, options.tokens);
-  const verifier = createTokenVerifier({
-    kind: 'oidc',
-    issuer: oidcIssuer,
-    audience: [oidcAudience],
-    jwksUri: oidcJwksUri,
-    tokenUse: 'access',
+  // The issuer settings as the authorizer reads them at cold start, so every check it makes is made here.
+  const { issuer } = loadAuthConfig({
+    AUTH_MODE: 'oidc',
+    OIDC_ISSUER: oidcIssuer,
+    OIDC_AUDIENCE: oidcAudience,
+    OIDC_JWKS_URI: oidcJwksUri,
+    OIDC_TOKEN_USE: 'access',
   });
+  const verifier = createTokenVerifier(issuer);
   verifier.cacheJwks(jwksOf(key));
   const silent = { info() {}, warn() {}, error() {} };
   const authorize = createAuthorizerHandler({ verifier, logger: silent });
