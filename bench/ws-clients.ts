@@ -42,6 +42,8 @@ export async function openClient(url: string, index: number): Promise<BenchClien
     // A handshake that never completes fails (and is counted) instead of holding the run forever.
     handshakeTimeout: 120_000,
   });
+  // Errors after the handshake settled (a reset under load) must not crash the run: they show as closes.
+  socket.on('error', () => undefined);
   const ledger = new DeliveryLedger();
   const frames = { count: 0 };
   const awaited = new Map<string, () => void>();
@@ -84,7 +86,6 @@ export async function openClient(url: string, index: number): Promise<BenchClien
       reject(new Error(`handshake refused with ${response.statusCode}`)),
     );
   });
-  socket.on('error', () => undefined);
   const openMs = performance.now() - started;
   return {
     socket,

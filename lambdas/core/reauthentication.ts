@@ -6,13 +6,14 @@
  * connection never changes hands. A credential that could not be checked because the server failed
  * gets INTERNAL_ERROR, not TOKEN_INVALID: the client should retry, not log in again.
  */
+
+import { closeWithReason, closingReasons } from './closing.ts';
 import {
   isWellFormedTicket,
   redeemConnectionTicket,
   type TicketKeySource,
   type TicketRejection,
 } from './connection-tickets.ts';
-import { closeWithReason, closingReasons } from './closing.ts';
 import { ErrorCode } from './error-codes.ts';
 import { encodeFrame, errorFrame, reauthenticatedFrame } from './frames.ts';
 import type { Identity } from './identity.ts';
