@@ -11,12 +11,18 @@ export interface CapacityReading {
   readonly requests: number;
   readonly read: number;
   readonly write: number;
+  /** The part of `read` consumed by transactions (TransactGetItems), which AWS bills twice. */
+  readonly transactionalRead: number;
+  /** The part of `write` consumed by transactions (TransactWriteItems), which AWS bills twice. */
+  readonly transactionalWrite: number;
 }
 
 export class CapacityMeter {
   private requests = 0;
   private read = 0;
   private write = 0;
+  private transactionalRead = 0;
+  private transactionalWrite = 0;
 
   attach(client: DynamoDBDocumentClient): void {
     client.middlewareStack.add(
@@ -24,11 +30,13 @@ export class CapacityMeter {
         const input = args.input as { ReturnConsumedCapacity?: string };
         input.ReturnConsumedCapacity = 'TOTAL';
         const isRead = /^(Get|BatchGet|Query|Scan|TransactGet)/.test(context.commandName ?? '');
+        const isTransaction = /^Transact/.test(context.commandName ?? '');
         try {
           const result = await next(args);
           this.record(
             (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity,
             isRead,
+            isTransaction,
           );
           return result;
         } catch (error) {
@@ -43,19 +51,33 @@ export class CapacityMeter {
 
   /** Runs `operation` and returns what it consumed. */
   async measure(operation: () => Promise<unknown>): Promise<CapacityReading> {
-    const before = { requests: this.requests, read: this.read, write: this.write };
+    const before = {
+      requests: this.requests,
+      read: this.read,
+      write: this.write,
+      transactionalRead: this.transactionalRead,
+      transactionalWrite: this.transactionalWrite,
+    };
     await operation();
     return {
       requests: this.requests - before.requests,
       read: this.read - before.read,
       write: this.write - before.write,
+      transactionalRead: this.transactionalRead - before.transactionalRead,
+      transactionalWrite: this.transactionalWrite - before.transactionalWrite,
     };
   }
 
-  private record(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, isRead: boolean): void {
+  private record(
+    consumed: ConsumedCapacity | ConsumedCapacity[] | undefined,
+    isRead: boolean,
+    isTransaction: boolean,
+  ): void {
     this.requests++;
     const units = [consumed ?? []].flat().reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
     if (isRead) this.read += units;
     else this.write += units;
+    if (isTransaction && isRead) this.transactionalRead += units;
+    if (isTransaction && !isRead) this.transactionalWrite += units;
   }
 }

@@ -13,6 +13,7 @@ import { DynamoCreationLimiter } from '../lambdas/adapters/dynamo-creation-limit
 import { DynamoMessageHistory } from '../lambdas/adapters/dynamo-message-history.ts';
 import { DynamoRoomDirectory } from '../lambdas/adapters/dynamo-room-directory.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
+import { forEachConcurrently } from '../lambdas/core/concurrency.ts';
 import type { ConnectDeps } from '../lambdas/core/connections.ts';
 import { closeConnection, openConnection } from '../lambdas/core/connections.ts';
 import type { Identity } from '../lambdas/core/identity.ts';
@@ -29,10 +30,20 @@ import { defaults } from '../lambdas/defaults.ts';
 import { localCredentials, startDynamoDbLocal } from '../local/dynamodb/dynamodb-local.ts';
 import { ensureTable } from '../local/dynamodb/table.ts';
 import { CapacityMeter, type CapacityReading } from './capacity-meter.ts';
+import { type BenchEntry, figure } from './entry.ts';
+import { CAPACITY_ROOM_SIZES, type CapacityOperation, capacityEntryName } from './figure-names.ts';
 
 const TABLE = 'parley-bench';
 const TTL = 3 * 3600;
-const ROOM_SIZES = [10, 100, 1000];
+const ROOM_SIZES = CAPACITY_ROOM_SIZES;
+
+export const SECTION = '3a. DynamoDB request units per operation (DynamoDB Local, production adapters)';
+
+export interface CapacityRow {
+  readonly id: CapacityOperation;
+  readonly operation: string;
+  readonly reading: CapacityReading;
+}
 
 /** Delivers every post instantly: this benchmark is about the table, not the network. */
 const gateway: ConnectionGateway = {
@@ -49,7 +60,7 @@ const user = (index: number): Identity => ({
   tokenExpiresAt: Math.floor(Date.now() / 1000) + 3600,
 });
 
-export async function measureCapacity(): Promise<{ operation: string; reading: CapacityReading }[]> {
+export async function measureCapacity(): Promise<CapacityRow[]> {
   const dynamo = await startDynamoDbLocal();
   try {
     const raw = new DynamoDBClient({
@@ -121,38 +132,43 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
       probeMinAgeMs: 30_000,
       gate: new DynamoCallerGate(client, TABLE, { perSecond: 10, burst: 20 }),
     };
-    const rows: { operation: string; reading: CapacityReading }[] = [];
-    const row = async (operation: string, run: () => Promise<unknown>) =>
-      rows.push({ operation, reading: await meter.measure(run) });
+    const rows: CapacityRow[] = [];
+    const row = async (id: CapacityOperation, operation: string, run: () => Promise<unknown>) =>
+      rows.push({ id, operation, reading: await meter.measure(run) });
 
-    await row('$connect (cap 5: claim a slot, store the connection)', () =>
+    await row('$connect (cap)', '$connect (cap 5: claim a slot, store the connection)', () =>
       openConnection(deps, 'c-0', user(0), 5),
     );
-    await row('$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
+    await row('$connect (no cap)', '$connect (no cap)', () => openConnection(deps, 'c-1', user(1), 0));
     const caller = await connections.find('c-0');
     if (!caller) throw new Error('the connection was not stored');
-    await row('caller gate, every frame (find the caller and spend a token: one UpdateItem)', () =>
-      deps.gate.admit('c-0', Date.now()),
+    await row(
+      'caller gate (every frame)',
+      'caller gate, every frame (find the caller and spend a token: one UpdateItem)',
+      () => deps.gate.admit('c-0', Date.now()),
     );
-    await row('caller gate without a rate limit (strongly consistent GetItem)', () =>
-      new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
+    await row(
+      'caller gate (no rate limit)',
+      'caller gate without a rate limit (strongly consistent GetItem)',
+      () => new DynamoCallerGate(client, TABLE, undefined).admit('c-0', Date.now()),
     );
-    await row('joinRoom of a new room (create it, then join)', () =>
+    await row('joinRoom (new room)', 'joinRoom of a new room (create it, then join)', () =>
       joinRoom(deps, caller, { room: 'bench-new' }),
     );
-    await row('joinRoom of an existing room + joined to 1 member', async () => {
-      await deps.directory.create({
-        room: 'bench-0',
-        title: 'bench-0',
-        visibility: 'public',
-        posting: 'everyone',
-        owner: 'someone',
-        epoch: newEpoch(),
-        members: 0,
-        createdAt: Date.now(),
-      });
-      return joinRoom(deps, caller, { room: 'bench-0' });
+    // The room exists before the measured join: creating it is the other row's cost.
+    await deps.directory.create({
+      room: 'bench-0',
+      title: 'bench-0',
+      visibility: 'public',
+      posting: 'everyone',
+      owner: 'someone',
+      epoch: newEpoch(),
+      members: 0,
+      createdAt: Date.now(),
     });
+    await row('joinRoom', 'joinRoom of an existing room + joined to 1 member', () =>
+      joinRoom(deps, caller, { room: 'bench-0' }),
+    );
 
     for (const size of ROOM_SIZES) {
       const room = `bench-${size}`;
@@ -167,11 +183,13 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
         members: 0,
         createdAt: Date.now(),
       });
-      for (let index = 0; index < size; index++) {
+      // Seeding is not measured (the meter adds up only inside `row`), so it may run 16 at a time.
+      const indexes = Array.from({ length: size }, (_, index) => index);
+      await forEachConcurrently(indexes, 16, async (index) => {
         const connectionId = `r${size}-${index}`;
         await openConnection(deps, connectionId, user(1000 + index), 0);
         const member = await connections.find(connectionId);
-        if (!member) continue;
+        if (!member) return;
         // Filled through the store: joins through the use case would announce each arrival.
         await rooms.join(
           {
@@ -185,31 +203,34 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
           { epoch, maxRoomsPerConnection: 0 },
         );
         await rooms.addPresence(room, member, connectionId, Date.now(), 0);
-      }
+      });
       const sender = await connections.find(`r${size}-0`);
       if (!sender) throw new Error('the sender was not stored');
-      await row(`sendMessage to a room of ${size}`, () =>
+      await row(`sendMessage, room of ${size}`, `sendMessage to a room of ${size}`, () =>
         sendMessage(deps, sender, { action: 'sendMessage', room, content: 'hello, room' }, Date.now()),
       );
     }
 
-    await row('leaveRoom (transaction, presence) + left to the rest', () =>
+    await row('leaveRoom', 'leaveRoom (transaction, presence) + left to the rest', () =>
       leaveRoom(deps, caller, { action: 'leaveRoom', room: 'bench-0' }),
     );
     await joinRoom(deps, caller, { room: 'bench-0' });
     await joinRoom(deps, caller, { room: 'bench-10' });
-    await row('$disconnect with 2 rooms (Query, batch delete, slot release, left notices)', () =>
-      closeConnection(deps, 'c-0'),
+    await row(
+      '$disconnect (2 rooms)',
+      '$disconnect with 2 rooms (Query, batch delete, slot release, left notices)',
+      () => closeConnection(deps, 'c-0'),
     );
     const reauthCaller = await connections.find('c-1');
     if (!reauthCaller) throw new Error('the connection was not stored');
-    await row('reauth (conditional update of the caller read for the message)', async () => {
+    await row('reauth', 'reauth (conditional update of the caller read for the message)', async () => {
       await connections.updateIdentity(reauthCaller, {
         ...user(1),
         tokenExpiresAt: Math.floor(Date.now() / 1000) + 7200,
       });
     });
     await row(
+      'sweep (nothing due)',
       `sweep with ${ROOM_SIZES.reduce((sum, size) => sum + size, 1)} stored connections, none due (8 shard queries)`,
       () => sweepConnections(deps, { reauthNoticeSeconds: 120, reauthGraceSeconds: 30 }),
     );
@@ -219,15 +240,24 @@ export async function measureCapacity(): Promise<{ operation: string; reading: C
   }
 }
 
-export function formatCapacity(rows: { operation: string; reading: CapacityReading }[]): string {
-  const width = Math.max(...rows.map((row) => row.operation.length));
-  const lines = rows.map(
-    ({ operation, reading }) =>
-      `${operation.padEnd(width)}  ${String(reading.requests).padStart(8)}  ${reading.read.toFixed(1).padStart(8)}  ${reading.write.toFixed(1).padStart(8)}`,
-  );
-  return [`${'operation'.padEnd(width)}  requests       RCU       WCU`, ...lines].join('\n');
+/**
+ * One RRU and one WRU figure per operation, as AWS bills them: DynamoDB Local reports a transaction's
+ * units once, AWS bills them twice, so units spent in transactions are counted twice here.
+ */
+export function capacityEntries(rows: readonly CapacityRow[]): BenchEntry[] {
+  return rows.flatMap(({ id, operation, reading }) => {
+    const transactional = reading.transactionalRead + reading.transactionalWrite;
+    const note = `${operation}: ${reading.requests} requests${transactional > 0 ? `, ${transactional} units in transactions (billed twice)` : ''}`;
+    return [
+      figure(SECTION, capacityEntryName(id, 'RRU'), reading.read + reading.transactionalRead, 'RRU', {
+        note,
+      }),
+      figure(SECTION, capacityEntryName(id, 'WRU'), reading.write + reading.transactionalWrite, 'WRU'),
+    ];
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(formatCapacity(await measureCapacity()));
+  const { formatTable } = await import('./table.ts');
+  console.log(formatTable(capacityEntries(await measureCapacity())));
 }

@@ -7,6 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { BUNDLE_SECTION } from './bundle-sizes.ts';
+import { type BenchEntry, figure } from './entry.ts';
 
 export const CLIENT_BUNDLE_BUDGET_GZIP_BYTES = 10 * 1024;
 
@@ -42,6 +44,13 @@ export function formatClientBundle(bundle: ClientBundle): string {
     `${'bundle'.padEnd(18)}${'bytes'.padStart(10)}${'gzip'.padStart(10)}${'budget'.padStart(10)}`,
     `${'client SDK'.padEnd(18)}${String(bundle.bytes).padStart(10)}${String(bundle.gzipBytes).padStart(10)}${String(budget).padStart(10)}`,
   ].join('\n');
+}
+
+/** The SDK's size as a figure of the bench's bundle section, against its budget. */
+export function clientBundleEntry(bundle: ClientBundle): BenchEntry {
+  return figure(BUNDLE_SECTION, 'bundle client SDK (browser, gzip)', bundle.gzipBytes / 1024, 'KB', {
+    note: `${(bundle.bytes / 1024).toFixed(1)} KB minified; budget ${CLIENT_BUNDLE_BUDGET_GZIP_BYTES / 1024} KB gzip`,
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
