@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { serveEndpointInProcess } from '../lambdas/adapters/aws-clients.ts';
 import { DynamoConnectionStore } from '../lambdas/adapters/dynamo-connection-store.ts';
 import { DynamoRoomStore } from '../lambdas/adapters/dynamo-room-store.ts';
 import { installLoopbackJwksFetcher } from '../lambdas/adapters/token-verifier.ts';
@@ -179,6 +180,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The local issuer's JWKS is plain HTTP on this machine; only the local stack lets verifiers fetch it.
     installLoopbackJwksFetcher(new LoopbackHttpFetcher());
     started.restoreEnvironment.push(() => installLoopbackJwksFetcher(undefined));
+    // The handlers' @connections client reaches the gateway in-process: same SDK, signing and answers,
+    // no loopback socket per post (local/gateway/in-process-connections.ts).
+    started.restoreEnvironment.push(
+      serveEndpointInProcess(gateway.callbackUrl, gateway.connectionsTransport),
+    );
 
     started.restoreEnvironment.push(
       applyEnvironment(

@@ -3,10 +3,69 @@
  * in the REST-JSON form the SDK's ApiGatewayManagementApiClient speaks, so handlers use it unchanged.
  * A connection still in its `$connect` handshake, or already closed, is gone (410), as on AWS. Past
  * the account's request quota every call is refused with 429 (callback-throttle.ts).
+ *
+ * One call is answered by `answerManagementCall`, whatever carried it: an HTTP request on the gateway's
+ * port (`handleManagementRequest`, for any client), or the in-process transport the local stack gives the
+ * handlers' own SDK client (in-process-connections.ts), which skips only the socket.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeByGateway, gatewayCloses, sendToClient } from './connection-session.ts';
 import type { GatewayRuntime } from './runtime.ts';
+
+/** One @connections call, however it arrived. */
+export interface ManagementCall {
+  readonly method: string;
+  /** The request path, without the query string. */
+  readonly path: string;
+  readonly authorization: string | undefined;
+  readonly body: Uint8Array;
+  /** The body's size when larger than what was kept of it (an HTTP body past the message limit). */
+  readonly bodyBytes: number;
+}
+
+/** The answer: status, headers and a JSON body when there is one. */
+export interface ManagementAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** The connection id a path addresses on the stage's @connections API; `undefined` for other paths. */
+export function managementTarget(
+  runtime: GatewayRuntime,
+  path: string,
+): { readonly connectionId: string } | { readonly badEncoding: true } | undefined {
+  const prefix = `/${runtime.settings.stage}/@connections/`;
+  if (!path.startsWith(prefix)) return undefined;
+  try {
+    return { connectionId: decodeURIComponent(path.slice(prefix.length)) };
+  } catch {
+    return { badEncoding: true };
+  }
+}
+
+export function answerManagementCall(runtime: GatewayRuntime, call: ManagementCall): ManagementAnswer {
+  const target = managementTarget(runtime, call.path);
+  if (!target) return fail(404, 'NotFoundException', `No @connections resource at ${call.path}`);
+  if ('badEncoding' in target) return fail(400, 'BadRequestException', 'Invalid connection id encoding');
+  // The real API requires SigV4; the SDK always signs, so an unsigned call means a misconfigured client.
+  if (!call.authorization?.startsWith('AWS4-HMAC-SHA256')) {
+    return fail(403, 'ForbiddenException', 'Missing Authentication Token');
+  }
+  if (!runtime.callbackThrottle.admit(Date.now()))
+    return fail(429, 'LimitExceededException', 'Rate exceeded');
+  const { connectionId } = target;
+  switch (call.method) {
+    case 'POST':
+      return post(runtime, connectionId, call);
+    case 'GET':
+      return get(runtime, connectionId);
+    case 'DELETE':
+      return remove(runtime, connectionId);
+    default:
+      return fail(403, 'ForbiddenException', `Method ${call.method} is not supported on @connections`);
+  }
+}
 
 /** Handles the request when its path is the stage's @connections API; returns false otherwise. */
 export function handleManagementRequest(
@@ -15,74 +74,53 @@ export function handleManagementRequest(
   response: ServerResponse,
 ): boolean {
   const path = (request.url ?? '/').split('?')[0] as string;
-  const prefix = `/${runtime.settings.stage}/@connections/`;
-  if (!path.startsWith(prefix)) return false;
-  let connectionId: string;
-  try {
-    connectionId = decodeURIComponent(path.slice(prefix.length));
-  } catch {
-    fail(response, 400, 'BadRequestException', 'Invalid connection id encoding');
-    return true;
-  }
-  // The real API requires SigV4; the SDK always signs, so an unsigned call means a misconfigured client.
-  if (!request.headers.authorization?.startsWith('AWS4-HMAC-SHA256')) {
-    fail(response, 403, 'ForbiddenException', 'Missing Authentication Token');
-    request.resume();
-    return true;
-  }
-  if (!runtime.callbackThrottle.admit(Date.now())) {
-    request.resume();
-    fail(response, 429, 'LimitExceededException', 'Rate exceeded');
-    return true;
-  }
-  const method = request.method ?? 'GET';
-  if (method === 'POST') post(runtime, connectionId, request, response).catch(() => response.destroy());
-  else if (method === 'GET') {
-    request.resume();
-    get(runtime, connectionId, response);
-  } else if (method === 'DELETE') {
-    request.resume();
-    remove(runtime, connectionId, response);
-  } else {
-    request.resume();
-    fail(response, 403, 'ForbiddenException', `Method ${method} is not supported on @connections`);
-  }
+  if (!managementTarget(runtime, path)) return false;
+  readBody(request, runtime.settings.limits.maxMessageBytes)
+    .then(({ body, bytes }) => {
+      const answer = answerManagementCall(runtime, {
+        method: request.method ?? 'GET',
+        path,
+        authorization: request.headers.authorization,
+        body,
+        bodyBytes: bytes,
+      });
+      response.writeHead(answer.status, answer.headers).end(answer.body);
+    })
+    .catch(() => response.destroy());
   return true;
 }
 
-async function post(
-  runtime: GatewayRuntime,
-  connectionId: string,
+/** Reads a request body, keeping at most `limit` bytes of it but counting them all. */
+async function readBody(
   request: IncomingMessage,
-  response: ServerResponse,
-) {
-  const { maxMessageBytes, maxFrameBytes } = runtime.settings.limits;
+  limit: number,
+): Promise<{ body: Uint8Array; bytes: number }> {
   const chunks: Buffer[] = [];
-  let size = 0;
+  let bytes = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= maxMessageBytes) chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes <= limit) chunks.push(chunk);
   }
-  if (size > maxMessageBytes) {
-    fail(response, 413, 'PayloadTooLargeException', `Message too long; at most ${maxMessageBytes} bytes`);
-    return;
-  }
-  const connection = runtime.registry.established(connectionId);
-  if (!connection || !sendToClient(connection, Buffer.concat(chunks), maxFrameBytes)) {
-    gone(runtime, 'POST', connectionId, response);
-    return;
-  }
-  connection.lastActiveAt = Date.now();
-  response.writeHead(200).end();
+  return { body: Buffer.concat(chunks), bytes };
 }
 
-function get(runtime: GatewayRuntime, connectionId: string, response: ServerResponse) {
-  const connection = runtime.registry.established(connectionId);
-  if (!connection) {
-    gone(runtime, 'GET', connectionId, response);
-    return;
+function post(runtime: GatewayRuntime, connectionId: string, call: ManagementCall): ManagementAnswer {
+  const { maxMessageBytes, maxFrameBytes } = runtime.settings.limits;
+  if (Math.max(call.bodyBytes, call.body.length) > maxMessageBytes) {
+    return fail(413, 'PayloadTooLargeException', `Message too long; at most ${maxMessageBytes} bytes`);
   }
-  json(response, 200, {
+  const connection = runtime.registry.established(connectionId);
+  if (!connection || !sendToClient(connection, Buffer.from(call.body), maxFrameBytes)) {
+    return gone(runtime, 'POST', connectionId);
+  }
+  connection.lastActiveAt = Date.now();
+  return { status: 200, headers: {} };
+}
+
+function get(runtime: GatewayRuntime, connectionId: string): ManagementAnswer {
+  const connection = runtime.registry.established(connectionId);
+  if (!connection) return gone(runtime, 'GET', connectionId);
+  return json(200, {
     connectedAt: new Date(connection.connectedAt).toISOString(),
     identity: {
       sourceIp: connection.sourceIp,
@@ -92,34 +130,34 @@ function get(runtime: GatewayRuntime, connectionId: string, response: ServerResp
   });
 }
 
-function remove(runtime: GatewayRuntime, connectionId: string, response: ServerResponse) {
+function remove(runtime: GatewayRuntime, connectionId: string): ManagementAnswer {
   const connection = runtime.registry.established(connectionId);
-  if (!connection) {
-    gone(runtime, 'DELETE', connectionId, response);
-    return;
-  }
+  if (!connection) return gone(runtime, 'DELETE', connectionId);
   closeByGateway(connection, gatewayCloses.deleted);
-  response.writeHead(204).end();
+  return { status: 204, headers: {} };
 }
 
-function gone(runtime: GatewayRuntime, method: string, connectionId: string, response: ServerResponse) {
+function gone(runtime: GatewayRuntime, method: string, connectionId: string): ManagementAnswer {
   const state = runtime.registry.get(connectionId)?.state;
   const why =
     state === 'connecting' ? 'still in its $connect handshake' : state ? 'closing' : 'unknown or closed';
   runtime.logger.info(`@connections ${method} ${connectionId}: 410 (${why})`);
-  fail(response, 410, 'GoneException', 'The connection with the provided id no longer exists');
+  return fail(410, 'GoneException', 'The connection with the provided id no longer exists');
 }
 
-function fail(response: ServerResponse, status: number, errorType: string, message: string) {
-  json(response, status, { message }, { 'x-amzn-ErrorType': errorType });
+function fail(status: number, errorType: string, message: string): ManagementAnswer {
+  return json(status, { message }, { 'x-amzn-ErrorType': errorType });
 }
 
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function json(status: number, body: unknown, headers: Record<string, string> = {}): ManagementAnswer {
   const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    },
+    body: text,
+  };
 }

@@ -20,6 +20,7 @@ import {
 import { type HandshakeVerdict, runHandshake } from './handshake.ts';
 import { readHandshakeRequest } from './handshake-request.ts';
 import { parseIdentitySources } from './identity-sources.ts';
+import { type InProcessRequestHandler, inProcessConnectionsHandler } from './in-process-connections.ts';
 import { handleManagementRequest } from './management-api.ts';
 import {
   awsLimits,
@@ -47,6 +48,11 @@ export interface WebSocketGateway {
   readonly webSocketUrl: string;
   /** `http://host:port/<stage>`: the management API endpoint (`CALLBACK_URL`). */
   readonly callbackUrl: string;
+  /**
+   * The management API for SDK clients in this process (the SDK's `requestHandler`): the same answers
+   * as `callbackUrl`, without a loopback socket per call (in-process-connections.ts).
+   */
+  readonly connectionsTransport: InProcessRequestHandler;
   /** Supplies integrations and the HTTP fallback once they exist (they may need the port first). */
   configure(update: { readonly integrations?: GatewayIntegrations; readonly fallback?: HttpFallback }): void;
   /** Test hook: the connections the gateway knows, including those still in their handshake. */
@@ -268,6 +274,7 @@ export async function startWebSocketGateway(props: WebSocketGatewayProps = {}): 
     httpUrl,
     webSocketUrl: `${httpUrl.replace(/^http/, 'ws')}/${settings.stage}`,
     callbackUrl: `${httpUrl}/${settings.stage}`,
+    connectionsTransport: inProcessConnectionsHandler(runtime),
     configure,
     connections: () =>
       registry.all().map((connection) => ({
