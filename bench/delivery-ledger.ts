@@ -1,7 +1,10 @@
 /**
  * One client's record of numbered deliveries: when each number first arrived, how many arrived again,
- * and how many arrived after a higher number had already come (out of order). What was sent and never
- * arrived is counted as lost when the ledger is closed against the numbers that were sent.
+ * and how many arrived out of order. Order is the room's order: its `seq` where the server numbers the
+ * room's messages (Parley guarantees every member gets them in `seq` order), and the send order where it
+ * does not (the bare baseline). Concurrent sends are numbered in the order the room's sequencer takes
+ * them, which need not be the order the bench sent them in; only `seq` order is promised. What was sent
+ * and never arrived is counted as lost when the ledger is closed against the numbers that were sent.
  */
 import type { DeliveryCounts } from './entry.ts';
 
@@ -12,13 +15,15 @@ export class DeliveryLedger {
   private duplicated = 0;
   private outOfOrder = 0;
 
-  record(number: number, at: number): void {
+  /** Records the arrival of send number `number`, carrying the room's `seq` when the server gave one. */
+  record(number: number, at: number, seq?: number): void {
     if (this.arrivals.has(number)) {
       this.duplicated++;
       return;
     }
-    if (number < this.highest) this.outOfOrder++;
-    else this.highest = number;
+    const position = seq ?? number;
+    if (position < this.highest) this.outOfOrder++;
+    else this.highest = position;
     this.arrivals.set(number, at);
     this.waiting.get(number)?.(at);
     this.waiting.delete(number);

@@ -11,7 +11,7 @@ export interface DeliveryCounts {
   readonly lost: number;
   /** Deliveries that arrived more than once. */
   readonly duplicated: number;
-  /** Deliveries that arrived after a later-numbered message to the same client. */
+  /** Deliveries that arrived after a later message of the room to the same client (by `seq` where there is one). */
   readonly outOfOrder: number;
 }
 

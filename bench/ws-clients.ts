@@ -57,6 +57,7 @@ export async function openClient(url: string, index: number): Promise<BenchClien
     const frame = JSON.parse(String(data)) as {
       type?: string;
       content?: string;
+      seq?: number;
       connectionId?: string;
       userId?: string;
       username?: string;
@@ -68,7 +69,7 @@ export async function openClient(url: string, index: number): Promise<BenchClien
     }
     if (frame.type === 'message' && frame.content) {
       const match = numbered.exec(frame.content);
-      if (match) ledger.record(Number(match[1]), at);
+      if (match) ledger.record(Number(match[1]), at, typeof frame.seq === 'number' ? frame.seq : undefined);
     } else if (frame.type === 'welcome') {
       welcomed({
         ms: at - started,

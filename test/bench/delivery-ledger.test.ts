@@ -19,6 +19,26 @@ describe('DeliveryLedger', () => {
     expect(ledger.arrival(2)).toBe(11);
   });
 
+  it('judges order by the room's seq where the server numbers messages, not by the order they were sent', () => {
+    // Prepare
+    const ledger = new DeliveryLedger();
+
+    // Act: sends 0, 1, 2 numbered 2, 1, 3 by the room (1 and 0 crossed on the way to the sequencer)
+    ledger.record(1, 10, 1);
+    ledger.record(0, 11, 2);
+    ledger.record(2, 12, 3);
+
+    // Assess
+    expect(ledger.counts([0, 1, 2])).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
+  });
+
+  it('counts a message that arrives after a later seq as out of order', () => {
+    const ledger = new DeliveryLedger();
+    ledger.record(0, 10, 2);
+    ledger.record(1, 11, 1);
+    expect(ledger.counts([0, 1]).outOfOrder).toBe(1);
+  });
+
   it('resolves a wait on arrival, or with undefined when the wait is given up', async () => {
     const ledger = new DeliveryLedger();
     const controller = new AbortController();
