@@ -19,7 +19,7 @@ describe('DeliveryLedger', () => {
     expect(ledger.arrival(2)).toBe(11);
   });
 
-  it('judges order by the room's seq where the server numbers messages, not by the order they were sent', () => {
+  it("judges order by the room's seq where the server numbers messages, not by the order they were sent", () => {
     // Prepare
     const ledger = new DeliveryLedger();
 
