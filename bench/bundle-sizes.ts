@@ -65,7 +65,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(formatTable(bundleSizeEntries(await measureBundleSizes())));
 }
 
-export const BUNDLE_SECTION = '6b. Bundle sizes (cdk synth, as deployed: AWS SDK from the runtime)';
+export const BUNDLE_SECTION = '6b. Bundle sizes (cdk synth, as deployed: AWS SDK bundled)';
 
 export function bundleSizeEntries(sizes: readonly BundleSize[]): BenchEntry[] {
   return sizes.map((size) =>

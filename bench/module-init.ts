@@ -1,6 +1,7 @@
 /**
  * Figure 6: module initialisation of every function, with the AWS SDK taken from the runtime (left
- * external, as `ParleyFunction` deploys today) against the SDK bundled into the function. Each function
+ * external, as NodejsFunction does by default) against the SDK bundled into the function (as
+ * `ParleyFunction` deploys since this figure). Each function
  * is bundled both ways with esbuild and the settings of lib/parley-function.ts (minified ESM for node22,
  * source maps, the same banner); the external variant imports the SDK unbundled from node_modules, as
  * the runtime's copy would be. Each import runs in a fresh `node --enable-source-maps` process (the
