@@ -5,6 +5,7 @@
  * each join and departure.
  */
 import { encodeFrame, messageFrame } from '../lambdas/core/frames.ts';
+import { MEMBER_SHARDS } from '../lambdas/core/member-shards.ts';
 import { defaults } from '../lambdas/defaults.ts';
 import { scheduledFunctions } from '../lambdas/functions.ts';
 import type { CodeFacts } from './model.ts';
@@ -30,4 +31,6 @@ export const codeFacts: CodeFacts = {
   connectionCapOn: defaults.maxConnectionsPerUser > 0,
   announceJoinsUpTo: defaults.rooms.announceJoinsUpTo,
   occupancyIntervalSeconds: defaults.rooms.occupancyIntervalSeconds,
+  fanoutDirectLimit: defaults.fanout.directLimit,
+  memberShards: MEMBER_SHARDS,
 };

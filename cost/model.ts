@@ -78,10 +78,14 @@ export interface CodeFacts {
   readonly announceJoinsUpTo: number;
   /** At most one `occupancy` frame per room per this many seconds (its claimant waits it out). */
   readonly occupancyIntervalSeconds: number;
+  /** Rooms with more members than this fan out through the member shards (a second queue). */
+  readonly fanoutDirectLimit: number;
+  /** Member shards a large room's frames are queued for. */
+  readonly memberShards: number;
 }
 
 export interface BillLine {
-  readonly service: 'API Gateway' | 'Lambda' | 'DynamoDB' | 'CloudWatch Logs';
+  readonly service: 'API Gateway' | 'Lambda' | 'DynamoDB' | 'CloudWatch Logs' | 'SQS';
   readonly item: string;
   readonly quantity: number;
   readonly unit: string;
@@ -152,6 +156,12 @@ interface LambdaTotals {
   gbSeconds: number;
   logBytes: number;
 }
+
+/**
+ * Pollers an SQS event source keeps on an idle queue, each long-polling (20 s, three receives a minute).
+ * Lambda documents starting five; an assumption, and a small line either way.
+ */
+const SQS_IDLE_POLLERS_PER_QUEUE = 5;
 
 export function estimateMonthlyBill(
   workload: Workload,
@@ -263,6 +273,21 @@ export function estimateMonthlyBill(
   const storedGb =
     (connections * assumptions.connectionBytes + rooms * roomSize * assumptions.membershipBytes) / GB;
 
+  // SQS (FIFO): every publication (a message, a join or departure notice, an occupancy frame) is sent
+  // once and received and deleted once by the sequencer's event source; a room past the direct limit
+  // also queues one delivery per member shard, sent in batches of 10 and received and deleted in
+  // batches. The event sources' long polls of idle queues cost a few requests a minute per poller.
+  const presencePublications = !assumptions.membershipNotices
+    ? 0
+    : announcesEach
+      ? 2 * joins
+      : occupancyBroadcasts;
+  const publications = messages + presencePublications;
+  const sharded = roomSize > code.fanoutDirectLimit;
+  const deliveryBatches = sharded ? Math.ceil(code.memberShards / 10) : 0;
+  const idlePolls = 2 * SQS_IDLE_POLLERS_PER_QUEUE * 3 * minutes;
+  const sqsRequests = publications * (3 + 3 * deliveryBatches) + idlePolls;
+
   // CloudWatch Logs: the functions' lines and the stage's access log (one line per WebSocket request).
   const requests = messages + joins + sessions * 2;
   const ingestedGb = (lambda.logBytes + requests * assumptions.accessLogBytesPerRequest) / GB;
@@ -301,6 +326,14 @@ export function estimateMonthlyBill(
     line('DynamoDB', 'on-demand reads', reads, 'RRU', prices.dynamoDb.readRequestUnits.usd, 1e6),
     line('DynamoDB', 'on-demand writes', writes, 'WRU', prices.dynamoDb.writeRequestUnits.usd, 1e6),
     line('DynamoDB', 'storage', storedGb, 'GB-months', prices.dynamoDb.storage.usd, 1),
+    line(
+      'SQS',
+      'FIFO requests (publications, shard deliveries, polls)',
+      sqsRequests,
+      'requests',
+      prices.sqs.fifoRequests.usd,
+      1e6,
+    ),
     line('CloudWatch Logs', 'ingestion', ingestedGb, 'GB', prices.cloudWatch.logIngestion.usd, 1),
     line(
       'CloudWatch Logs',

@@ -32,6 +32,7 @@ export interface PriceTable {
     readonly storage: Price;
   };
   readonly cloudWatch: { readonly logIngestion: Price; readonly logStorage: Price };
+  readonly sqs: { readonly fifoRequests: Price };
 }
 
 export const priceTable: PriceTable = {
@@ -126,6 +127,15 @@ export const priceTable: PriceTable = {
         kind: 'corroborated',
         by: 'https://c3x.dev/blog/cloudwatch-logs-cost-optimization (us-east-1, June 2026: $0.03 per GB-month)',
       },
+    },
+  },
+  sqs: {
+    /** FIFO queues, first 100 billion requests a month; each 64 KB chunk of a request is one request. */
+    fifoRequests: {
+      usd: 0.5,
+      per: '1M requests (64 KB each)',
+      source: 'https://aws.amazon.com/sqs/pricing/',
+      check: { kind: 'unverified' },
     },
   },
 };

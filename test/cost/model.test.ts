@@ -24,6 +24,7 @@ const prices: PriceTable = {
   lambda: { requests: price(1), armGbSecond: price(0.00001) },
   dynamoDb: { readRequestUnits: price(1), writeRequestUnits: price(1), storage: price(1) },
   cloudWatch: { logIngestion: price(1), logStorage: price(0.1) },
+  sqs: { fifoRequests: price(1) },
 };
 
 const none = { read: 0, write: 0 };
@@ -70,6 +71,8 @@ const code: CodeFacts = {
   connectionCapOn: true,
   announceJoinsUpTo: 100,
   occupancyIntervalSeconds: 3,
+  fanoutDirectLimit: 100,
+  memberShards: 32,
 };
 
 describe('estimateMonthlyBill', () => {
@@ -102,16 +105,19 @@ describe('estimateMonthlyBill', () => {
     // Lambda 1,166,540,000 B + access log 2,628,000 requests × 350 B = 2,086,340,000 B = 1.94305 GiB
     ['CloudWatch Logs ingestion', 1.94305],
     ['CloudWatch Logs storage', 0.194305],
+    // (438,000 messages + 2 × 730,000 join and leave notices) × 3 + idle polls 2 queues × 5 × 3 × 43,800
+    ['SQS FIFO requests (publications, shard deliveries, polls)', 7.008],
   ])('prices %s at $%d', (item, expected) => {
     expect(usd(item)).toBeCloseTo(expected, 4);
   });
 
   it('adds the lines up, and says where the money goes', () => {
-    expect(bill.totalUsd).toBeCloseTo(258.346945, 4);
+    expect(bill.totalUsd).toBeCloseTo(265.354945, 4);
     expect(shareByService(bill)[0]).toEqual({
       service: 'API Gateway',
       usd: expect.closeTo(235.498, 3),
-      share: expect.closeTo(0.9116, 3),
+      // 235.498 ÷ 265.354945
+      share: expect.closeTo(0.8875, 3),
     });
     expect(bill.lines.some((line) => line.item.includes('past 1 billion'))).toBe(false);
   });
